@@ -1,0 +1,21 @@
+// The seek subcommands. Each add_* registers its options on `app` and, when the user picks
+// it, sets *run to the function that executes it and returns the process exit code.
+#pragma once
+
+#include <functional>
+
+namespace CLI {
+class App;
+}
+
+namespace seek::cli {
+
+using RunFn = std::function<int()>;
+
+void add_inspect(CLI::App& app, RunFn* run);
+void add_logits(CLI::App& app, RunFn* run);
+
+// Prints "seek: error: ..." for a failed Status-like message and returns exit code 1.
+int fail(const std::string& message);
+
+}  // namespace seek::cli

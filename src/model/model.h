@@ -1,0 +1,36 @@
+// Model: a loaded DeepSeek-V2/V3 checkpoint (config, mapped weights, RoPE table), and the
+// reference forward pass over it:
+//   h = embed(tokens); for each layer: h += attn(input_layernorm(h)); h += ffn(post_attention_layernorm(h))
+//   logits = lm_head(norm(h))
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "base/status.h"
+#include "io/checkpoint.h"
+#include "model/config.h"
+#include "model/kv_cache.h"
+#include "model/rope.h"
+#include "model/weights.h"
+
+namespace seek {
+
+struct Model {
+  ModelConfig config;
+  Checkpoint checkpoint;  // owns the mapped files the weights point into
+  ModelWeights weights;
+  std::unique_ptr<RopeTable> rope;
+
+  // Reads DIR/config.json, maps the safetensors files, binds and checks every weight.
+  static Result<Model> load(const std::string& dir);
+};
+
+// Runs `tokens` at positions [cache->num_tokens(), + T) through the model, appends their
+// keys/values to the cache and writes logits (T, V). Fails on an out-of-vocabulary token or
+// when the cache has no room; the cache is unchanged on failure.
+Status model_forward(const Model& m, std::span<const int32_t> tokens, KvCache* cache, float* logits);
+
+}  // namespace seek
