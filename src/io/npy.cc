@@ -3,6 +3,8 @@
 #include <cstring>
 #include <algorithm>
 
+#include <fmt/ranges.h>
+
 #include "base/mmap_file.h"
 
 namespace seek {
@@ -15,9 +17,9 @@ constexpr size_t kMaxNpyBytes = size_t{1} << 36;
 }  // namespace
 
 std::string encode_npy(const Shape& shape, const float* data) {
-  std::string dims;
-  for (int64_t d : shape) dims += std::to_string(d) + ", ";
-  if (shape.size() > 1) dims.resize(dims.size() - 1);  // "(2, 3)" but "(2,)"
+  // Python tuple syntax: "(2, 3)", but "(2,)" for one dimension.
+  std::string dims = fmt::format("{}", fmt::join(shape, ", "));
+  if (shape.size() == 1) dims += ",";
   std::string header = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}), }}", dims);
   // Pad with spaces so magic + version + length + header (ending in '\n') is a multiple of 64.
   const size_t prefix = kMagicLen + 2 + 2;

@@ -107,6 +107,13 @@ Result<SafetensorsHeader> parse_safetensors_header(std::span<const uint8_t> file
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
   });
   const uint64_t data_size = file.size() - h.data_start;
+  for (const SafetensorsEntry& e : h.tensors) {
+    if (e.end > data_size) {
+      return Status::corruption(fmt::format(
+          "[safetensors] '{}': tensor '{}' at [{}, {}) runs past the end of the data ({} bytes; truncated?)", source,
+          e.name, e.begin, e.end, data_size));
+    }
+  }
   uint64_t cursor = 0;
   for (size_t i = 0; i < h.tensors.size(); ++i) {
     const SafetensorsEntry& e = h.tensors[i];
@@ -118,11 +125,6 @@ Result<SafetensorsHeader> parse_safetensors_header(std::span<const uint8_t> file
     if (e.begin > cursor) {
       return Status::corruption(fmt::format("[safetensors] '{}': {} unused bytes before tensor '{}' at [{}, {})", source,
                                             e.begin - cursor, e.name, e.begin, e.end));
-    }
-    if (e.end > data_size) {
-      return Status::corruption(fmt::format(
-          "[safetensors] '{}': tensor '{}' at [{}, {}) runs past the end of the data ({} bytes; truncated?)", source,
-          e.name, e.begin, e.end, data_size));
     }
     cursor = e.end;
   }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages seek needs that are missing on this machine.
+#   scripts/install-deps.sh          build + run (and numpy for the tiny test models)
+#   scripts/install-deps.sh --test   also what the test suite needs (PyTorch reference, clang fuzzers)
+set -euo pipefail
+
+packages=(cmake ninja-build g++ pkg-config libfmt-dev nlohmann-json3-dev libcli11-dev libpcre2-dev python3-numpy)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(libgtest-dev libbenchmark-dev python3-torch clang libclang-rt-14-dev nodejs npm)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  # Node and npm are often installed outside Debian's packages; count them when on PATH.
+  if [[ "$p" == nodejs || "$p" == npm ]] && command -v "${p/nodejs/node}" >/dev/null; then continue; fi
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[[ $(id -u) -ne 0 ]] && sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
