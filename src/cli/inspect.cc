@@ -62,17 +62,17 @@ void print_architecture(const ModelConfig& c) {
   if (c.fp8) std::printf("  fp8             e4m3 with %lldx%lld block scales\n", (long long)c.fp8_block_rows, (long long)c.fp8_block_cols);
 }
 
-void print_tensors(const Checkpoint& ckpt) {
+void print_tensors(const Model& m) {
   struct Tally { int64_t count = 0, bytes = 0; };
   std::map<std::string, Tally> by_dtype;
   int64_t bytes = 0;
-  for (const auto& [name, t] : ckpt.tensors()) {
+  for (const StoredTensor& t : m.stored) {
     Tally& tally = by_dtype[std::string(dtype_name(t.tensor.dtype))];
     tally.count++;
     tally.bytes += static_cast<int64_t>(t.tensor.nbytes());
     bytes += static_cast<int64_t>(t.tensor.nbytes());
   }
-  std::printf("tensors           %zu in %zu file(s), %s of weights\n", ckpt.tensors().size(), ckpt.files().size(),
+  std::printf("tensors           %zu in %zu file(s), %s of weights\n", m.stored.size(), m.num_files,
               human_bytes(static_cast<double>(bytes)).c_str());
   for (const auto& [dtype, tally] : by_dtype) {
     std::printf("  %-8s        %lld tensors, %s\n", dtype.c_str(), (long long)tally.count, human_bytes(static_cast<double>(tally.bytes)).c_str());
@@ -100,7 +100,7 @@ int run_inspect(const std::string& dir, int64_t context) {
   std::printf("parameters\n  total           %s (%lld)\n  active/token    %s (%lld)\n", human_count(p.total).c_str(),
               (long long)p.total, human_count(p.active).c_str(), (long long)p.active);
   if (p.mtp > 0) std::printf("  mtp             %s (%lld), not counted above\n", human_count(p.mtp).c_str(), (long long)p.mtp);
-  print_tensors(model->checkpoint);
+  print_tensors(*model);
   print_kv_cache(c, context);
   return 0;
 }

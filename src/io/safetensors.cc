@@ -22,7 +22,7 @@ Status parse_entry(const std::string& name, const Json& j, std::string_view sour
   }
   const Json& dtype = j["dtype"];
   if (!dtype.is_string()) return bad(fmt::format("dtype is {}, expected a string", json_type_name(dtype)));
-  std::optional<DType> dt = parse_dtype(dtype.get<std::string>());
+  std::optional<DType> dt = parse_safetensors_dtype(dtype.get<std::string>());
   if (!dt) return bad(fmt::format("unknown dtype \"{}\"", dtype.get<std::string>()));
 
   const Json& shape = j["shape"];
@@ -47,7 +47,7 @@ Status parse_entry(const std::string& name, const Json& j, std::string_view sour
   Result<int64_t> end = json_to_index(off[1], "data_offsets[1]");
   if (!end.is_ok()) return bad(end.status().message());
   if (*end < *begin) return bad(fmt::format("data_offsets [{}, {}) end before begin", *begin, *end));
-  const uint64_t want = static_cast<uint64_t>(numel) * dtype_size(*dt);
+  const uint64_t want = static_cast<uint64_t>(dtype_bytes(*dt, numel));
   if (static_cast<uint64_t>(*end - *begin) != want) {
     return bad(fmt::format("data_offsets [{}, {}) hold {} bytes, but {} {} needs {}", *begin, *end, *end - *begin,
                            dtype_name(*dt), shape_string(dims), want));

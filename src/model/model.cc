@@ -10,9 +10,13 @@ namespace seek {
 
 Result<Model> Model::load(const std::string& dir) {
   Model m;
+  m.path = dir;
   SEEK_ASSIGN_OR_RETURN(m.config, load_model_config(dir));
-  SEEK_ASSIGN_OR_RETURN(m.checkpoint, Checkpoint::open(dir));
-  SEEK_RETURN_IF_ERROR(bind_weights(m.config, m.checkpoint, &m.weights));
+  SEEK_ASSIGN_OR_RETURN(Checkpoint ckpt, Checkpoint::open(dir));
+  SEEK_RETURN_IF_ERROR(bind_weights(m.config, ckpt, &m.weights));
+  for (const auto& [name, t] : ckpt.tensors()) m.stored.push_back({name, ckpt.file_name(t), t.tensor});
+  m.num_files = ckpt.files().size();
+  m.storage.push_back(std::make_shared<Checkpoint>(std::move(ckpt)));  // the views point into its maps
   m.rope = std::make_unique<RopeTable>(m.config);
   return m;
 }

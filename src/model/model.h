@@ -18,11 +18,21 @@
 
 namespace seek {
 
+// A tensor as the model files store it (for inspection and conversion).
+struct StoredTensor {
+  std::string name;
+  std::string file;  // which file holds it
+  Tensor tensor;
+};
+
 struct Model {
   ModelConfig config;
-  Checkpoint checkpoint;  // owns the mapped files the weights point into
-  ModelWeights weights;
+  ModelWeights weights;  // views into `storage`
   std::unique_ptr<RopeTable> rope;
+  std::string path;                    // what was loaded
+  std::vector<StoredTensor> stored;    // every tensor of the files, in name order
+  size_t num_files = 0;
+  std::vector<std::shared_ptr<const void>> storage;  // keeps mapped files / owned buffers alive
 
   // Reads DIR/config.json, maps the safetensors files, binds and checks every weight.
   static Result<Model> load(const std::string& dir);

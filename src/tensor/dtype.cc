@@ -10,25 +10,36 @@ namespace {
 struct DTypeInfo {
   DType type;
   std::string_view name;
-  int size;
+  int64_t block_elems;
+  int64_t block_bytes;
+  bool safetensors;
 };
 
-constexpr std::array<DTypeInfo, 15> kDTypes = {{
-    {DType::kBool, "BOOL", 1}, {DType::kU8, "U8", 1},        {DType::kI8, "I8", 1},
-    {DType::kF8E5M2, "F8_E5M2", 1}, {DType::kF8E4M3, "F8_E4M3", 1}, {DType::kI16, "I16", 2},
-    {DType::kU16, "U16", 2},   {DType::kF16, "F16", 2},      {DType::kBF16, "BF16", 2},
-    {DType::kI32, "I32", 4},   {DType::kU32, "U32", 4},      {DType::kF32, "F32", 4},
-    {DType::kF64, "F64", 8},   {DType::kI64, "I64", 8},      {DType::kU64, "U64", 8},
+// In enum order.
+constexpr std::array<DTypeInfo, 19> kDTypes = {{
+    {DType::kBool, "BOOL", 1, 1, true},       {DType::kU8, "U8", 1, 1, true},
+    {DType::kI8, "I8", 1, 1, true},           {DType::kF8E5M2, "F8_E5M2", 1, 1, true},
+    {DType::kF8E4M3, "F8_E4M3", 1, 1, true},  {DType::kI16, "I16", 1, 2, true},
+    {DType::kU16, "U16", 1, 2, true},         {DType::kF16, "F16", 1, 2, true},
+    {DType::kBF16, "BF16", 1, 2, true},       {DType::kI32, "I32", 1, 4, true},
+    {DType::kU32, "U32", 1, 4, true},         {DType::kF32, "F32", 1, 4, true},
+    {DType::kF64, "F64", 1, 8, true},         {DType::kI64, "I64", 1, 8, true},
+    {DType::kU64, "U64", 1, 8, true},         {DType::kQ8_0, "Q8_0", 32, 34, false},
+    {DType::kQ4_0, "Q4_0", 32, 18, false},    {DType::kQ4_K, "Q4_K", 256, 144, false},
+    {DType::kQ6_K, "Q6_K", 256, 210, false},
 }};
+
+const DTypeInfo& info(DType t) { return kDTypes[static_cast<size_t>(t)]; }
 
 }  // namespace
 
-std::string_view dtype_name(DType t) { return kDTypes[static_cast<size_t>(t)].name; }
-int dtype_size(DType t) { return kDTypes[static_cast<size_t>(t)].size; }
+std::string_view dtype_name(DType t) { return info(t).name; }
+int64_t dtype_block_elems(DType t) { return info(t).block_elems; }
+int64_t dtype_block_bytes(DType t) { return info(t).block_bytes; }
 
-std::optional<DType> parse_dtype(std::string_view name) {
-  for (const DTypeInfo& info : kDTypes) {
-    if (info.name == name) return info.type;
+std::optional<DType> parse_safetensors_dtype(std::string_view name) {
+  for (const DTypeInfo& i : kDTypes) {
+    if (i.safetensors && i.name == name) return i.type;
   }
   return std::nullopt;
 }
@@ -46,6 +57,24 @@ float f16_to_f32(uint16_t h) {
     v = std::ldexp(static_cast<float>(mant | 0x400), exp - 25);  // 1.mant * 2^(exp-15)
   }
   return sign ? -v : v;
+}
+
+uint16_t f32_to_f16(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000);
+  const uint32_t abs = x & 0x7fffffffu;
+  if (abs > 0x7f800000u) return sign | 0x7e00;                    // NaN
+  if (abs >= 0x477ff000u) return sign | 0x7c00;                   // rounds past 65504: infinity
+  if (abs < 0x38800000u) {                                         // below 2^-14: subnormal or zero
+    const float scaled = std::fabs(f) * 16777216.0f;               // in units of 2^-24
+    return sign | static_cast<uint16_t>(std::nearbyint(scaled));   // ties to even (default mode)
+  }
+  // Normal: rebias the exponent, round the 13 dropped mantissa bits to nearest even.
+  uint32_t h = ((abs >> 13) - ((127 - 15) << 10));
+  const uint32_t rest = abs & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) ++h;
+  return sign | static_cast<uint16_t>(h);
 }
 
 float f8e4m3_to_f32(uint8_t v) {

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "base/check.h"
+#include "tensor/quant.h"
 
 namespace seek {
 
@@ -21,14 +22,15 @@ int64_t shape_numel(const Shape& shape) {
 }
 
 bool is_float_weight_dtype(DType t) {
-  return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16 || t == DType::kF8E4M3;
+  return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16 || t == DType::kF8E4M3 || is_quantized(t);
 }
 
 void dequantize_row(const Tensor& t, int64_t row, float* out) {
   SEEK_CHECK(t.ndim() == 1 || t.ndim() == 2, "rank {}", t.ndim());
   SEEK_CHECK(row >= 0 && row < t.rows(), "row {} of {}", row, t.rows());
   const int64_t cols = t.cols();
-  const uint8_t* p = t.data + static_cast<size_t>(row * cols) * dtype_size(t.dtype);
+  const uint8_t* p = t.data + static_cast<size_t>(row * dtype_bytes(t.dtype, cols));
+  if (is_quantized(t.dtype)) return dequantize_blocks(t.dtype, p, out, cols);
   switch (t.dtype) {
     case DType::kF32:
       std::memcpy(out, p, cols * sizeof(float));

@@ -37,13 +37,14 @@ struct Tensor {
 
   int ndim() const { return static_cast<int>(shape.size()); }
   int64_t numel() const { return shape_numel(shape); }
-  size_t nbytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype); }
+  size_t nbytes() const { return static_cast<size_t>(dtype_bytes(dtype, numel())); }
   // Matrix view: a 2-D tensor is (rows, cols); a 1-D tensor is one row.
   int64_t rows() const { return ndim() >= 2 ? shape[0] : 1; }
   int64_t cols() const { return ndim() >= 1 ? shape.back() : 1; }
 };
 
-// Dtypes a weight may be stored in and still be read as float by dequantize_row.
+// Dtypes a weight may be stored in and still be read as float by dequantize_row
+// (plain floats, FP8 with block scales, and the GGML block-quantized types).
 bool is_float_weight_dtype(DType t);
 
 // Writes row `row` of a 1-D or 2-D float-weight tensor, converted to float, into out[0, cols).

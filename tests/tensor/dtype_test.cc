@@ -13,15 +13,19 @@ namespace {
 TEST(DType, NamesRoundTrip) {
   for (std::string_view name : {"BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16", "I32", "U32",
                                 "F32", "F64", "I64", "U64"}) {
-    std::optional<DType> t = parse_dtype(name);
+    std::optional<DType> t = parse_safetensors_dtype(name);
     ASSERT_TRUE(t.has_value()) << name;
     EXPECT_EQ(dtype_name(*t), name);
   }
-  EXPECT_FALSE(parse_dtype("F4").has_value());
-  EXPECT_FALSE(parse_dtype("bf16").has_value());  // case matters in safetensors
-  EXPECT_EQ(dtype_size(DType::kBF16), 2);
-  EXPECT_EQ(dtype_size(DType::kF8E4M3), 1);
-  EXPECT_EQ(dtype_size(DType::kI64), 8);
+  EXPECT_FALSE(parse_safetensors_dtype("F4").has_value());
+  EXPECT_FALSE(parse_safetensors_dtype("bf16").has_value());  // case matters in safetensors
+  EXPECT_FALSE(parse_safetensors_dtype("Q8_0").has_value());  // GGUF-only
+  EXPECT_EQ(dtype_bytes(DType::kBF16, 3), 6);
+  EXPECT_EQ(dtype_bytes(DType::kF8E4M3, 3), 3);
+  EXPECT_EQ(dtype_bytes(DType::kI64, 2), 16);
+  EXPECT_EQ(dtype_bytes(DType::kQ8_0, 64), 68);
+  EXPECT_EQ(dtype_bytes(DType::kQ4_K, 512), 288);
+  EXPECT_EQ(dtype_bytes(DType::kQ6_K, 256), 210);
 }
 
 // Values of the OCP FP8 E4M3 ("fn") format, worked out by hand from its definition.
