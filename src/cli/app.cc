@@ -20,6 +20,8 @@ int seek_main(int argc, char** argv) {
   RunFn run;
   add_inspect(app, &run);
   add_logits(app, &run);
+  add_tokenize(app, &run);
+  add_template(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
