@@ -4,9 +4,9 @@
 #   scripts/install-deps.sh --test   also what the test suite needs (PyTorch reference, clang fuzzers)
 set -euo pipefail
 
-packages=(cmake ninja-build g++ pkg-config libfmt-dev nlohmann-json3-dev libcli11-dev libpcre2-dev python3-numpy)
+packages=(cmake ninja-build g++ pkg-config libfmt-dev nlohmann-json3-dev libcli11-dev libpcre2-dev libopenblas-dev libopenblas0-pthread libboost1.81-dev python3-numpy)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(libgtest-dev libbenchmark-dev python3-torch clang libclang-rt-14-dev nodejs npm)
+  packages+=(libgtest-dev libbenchmark-dev python3-torch clang libclang-rt-14-dev nodejs npm chromium)
 fi
 
 missing=()

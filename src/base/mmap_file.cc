@@ -1,5 +1,7 @@
 #include "base/mmap_file.h"
 
+#include "base/atomic_file.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -62,31 +64,9 @@ Result<std::string> read_text_file(const std::string& path, size_t max_bytes) {
 }
 
 Status write_file_atomic(const std::string& path, std::string_view bytes) {
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::io_error(fmt::format("[write] '{}': {}", tmp, std::strerror(errno)));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Status::io_error(fmt::format("[write] '{}': {}", tmp, std::strerror(err)));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return Status::io_error(fmt::format("[write] '{}': fsync/close failed: {}", tmp, std::strerror(errno)));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return Status::io_error(fmt::format("[write] rename '{}' -> '{}': {}", tmp, path, std::strerror(err)));
-  }
-  return Status::ok();
+  SEEK_ASSIGN_OR_RETURN(AtomicFile f, AtomicFile::create(path));
+  SEEK_RETURN_IF_ERROR(f.append(bytes));
+  return f.commit();
 }
 
 }  // namespace seek

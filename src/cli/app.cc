@@ -20,8 +20,13 @@ int seek_main(int argc, char** argv) {
   RunFn run;
   add_inspect(app, &run);
   add_logits(app, &run);
+  add_generate(app, &run);
+  add_chat(app, &run);
+  add_bench(app, &run);
   add_tokenize(app, &run);
   add_template(app, &run);
+  add_quantize(app, &run);
+  add_serve(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -14,8 +14,13 @@ using RunFn = std::function<int()>;
 
 void add_inspect(CLI::App& app, RunFn* run);
 void add_logits(CLI::App& app, RunFn* run);
+void add_generate(CLI::App& app, RunFn* run);
+void add_chat(CLI::App& app, RunFn* run);
+void add_bench(CLI::App& app, RunFn* run);
 void add_tokenize(CLI::App& app, RunFn* run);
 void add_template(CLI::App& app, RunFn* run);
+void add_quantize(CLI::App& app, RunFn* run);
+void add_serve(CLI::App& app, RunFn* run);
 
 // Prints "seek: error: ..." for a failed Status-like message and returns exit code 1.
 int fail(const std::string& message);

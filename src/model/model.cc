@@ -1,14 +1,24 @@
 #include "model/model.h"
 
+#include <filesystem>
 #include <vector>
 
 #include "kernels/ref.h"
 #include "model/attention.h"
+#include "model/gguf_model.h"
 #include "model/moe.h"
 
 namespace seek {
 
-Result<Model> Model::load(const std::string& dir) {
+Result<Model> Model::load(const std::string& path) {
+  if (is_gguf_path(path)) return load_gguf_model(path);
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec)) {
+    return Status::invalid_argument(fmt::format(
+        "[model] '{}' is a file but not GGUF (no \"GGUF\" magic); expected a .gguf file or a Hugging Face model directory",
+        path));
+  }
+  const std::string& dir = path;
   Model m;
   m.path = dir;
   SEEK_ASSIGN_OR_RETURN(m.config, load_model_config(dir));

@@ -34,8 +34,9 @@ struct Model {
   size_t num_files = 0;
   std::vector<std::shared_ptr<const void>> storage;  // keeps mapped files / owned buffers alive
 
-  // Reads DIR/config.json, maps the safetensors files, binds and checks every weight.
-  static Result<Model> load(const std::string& dir);
+  // A directory: reads DIR/config.json, maps the safetensors files, binds and checks every
+  // weight. A GGUF file (".gguf" or the GGUF magic): see model/gguf_model.h.
+  static Result<Model> load(const std::string& path);
 };
 
 // Runs `tokens` at positions [cache->num_tokens(), + T) through the model, appends their

@@ -51,23 +51,23 @@ void mlp_forward(float* out, const float* x, int64_t T, const MlpWeights& w) {
   ref::linear(out, gate.data(), w.down_proj, T);
 }
 
-void moe_route(int32_t* experts, float* weights, const float* x, int64_t T, const MoeWeights& w, const ModelConfig& c) {
+void moe_route_logits(int32_t* experts, float* weights, const float* logits, int64_t T, const float* bias,
+                      const ModelConfig& c) {
   const int64_t E = c.n_routed_experts, K = c.num_experts_per_tok;
-  std::vector<float> logits(T * E);
-  ref::linear(logits.data(), x, w.gate, T);
-  std::vector<float> bias;
-  if (c.topk_method == TopkMethod::kNoauxTc) bias = dequantize(w.e_score_correction_bias);
   const bool normalise = K > 1 && c.norm_topk_prob;
   const bool scale = !normalise || c.scale_after_topk_norm();
+  std::vector<float> s(E), pick(E);
   for (int64_t t = 0; t < T; ++t) {
-    std::vector<float> s(&logits[t * E], &logits[t * E] + E);
+    std::copy(logits + t * E, logits + (t + 1) * E, s.begin());
     if (c.scoring_func == ScoringFunc::kSoftmax) {
       ref::softmax(s.data(), E);
     } else {
       for (float& v : s) v = 1.0f / (1.0f + std::exp(-v));
     }
-    std::vector<float> pick = s;
-    for (size_t e = 0; e < bias.size(); ++e) pick[e] += bias[e];
+    pick = s;
+    if (bias != nullptr) {
+      for (int64_t e = 0; e < E; ++e) pick[e] += bias[e];
+    }
     if (c.topk_method != TopkMethod::kGreedy) mask_groups(pick, s, c);
     const std::vector<int32_t> chosen = top_k(pick, K);
     double sum = 0.0;
@@ -80,6 +80,14 @@ void moe_route(int32_t* experts, float* weights, const float* x, int64_t T, cons
       weights[t * K + k] = static_cast<float>(g);
     }
   }
+}
+
+void moe_route(int32_t* experts, float* weights, const float* x, int64_t T, const MoeWeights& w, const ModelConfig& c) {
+  std::vector<float> logits(T * c.n_routed_experts);
+  ref::linear(logits.data(), x, w.gate, T);
+  std::vector<float> bias;
+  if (c.topk_method == TopkMethod::kNoauxTc) bias = dequantize(w.e_score_correction_bias);
+  moe_route_logits(experts, weights, logits.data(), T, bias.empty() ? nullptr : bias.data(), c);
 }
 
 void moe_forward(float* out, const float* x, int64_t T, const MoeWeights& w, const ModelConfig& c) {

@@ -23,6 +23,11 @@ void mlp_forward(float* out, const float* x, int64_t T, const MlpWeights& w);
 // Routes T tokens: experts (T, K) and their weights (T, K), best first.
 void moe_route(int32_t* experts, float* weights, const float* x, int64_t T, const MoeWeights& w, const ModelConfig& c);
 
+// The gate after its matrix product: routes T tokens from their gate logits (T, E).
+// `bias` is e_score_correction_bias (E) for noaux_tc, else null. Shared with the fast engine.
+void moe_route_logits(int32_t* experts, float* weights, const float* logits, int64_t T, const float* bias,
+                      const ModelConfig& c);
+
 // out (T, D) = MoE(x). Tokens are grouped by expert so each expert runs once per call.
 void moe_forward(float* out, const float* x, int64_t T, const MoeWeights& w, const ModelConfig& c);
 

@@ -120,14 +120,15 @@ std::vector<WeightSpec> weight_specs(const ModelConfig& c, ModelWeights* w) {
   SpecBuilder b(&specs);
   const int64_t V = c.vocab_size, D = c.hidden_size;
   b.add("model.embed_tokens.weight", {V, D}, &w->embed_tokens, WeightRole::kShared);
-  w->layers.assign(static_cast<size_t>(c.num_hidden_layers), LayerWeights{});
+  const size_t L = static_cast<size_t>(c.num_hidden_layers), N = static_cast<size_t>(c.num_nextn_predict_layers);
+  if (w->layers.size() != L) w->layers.assign(L, LayerWeights{});
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
     b.layer(c, i, fmt::format("model.layers.{}", i), &w->layers[i], WeightRole::kShared);
   }
   b.add("model.norm.weight", {D}, &w->norm, WeightRole::kShared);
   if (!c.tie_word_embeddings) b.add("lm_head.weight", {V, D}, &w->lm_head, WeightRole::kShared);
 
-  w->mtp.assign(static_cast<size_t>(c.num_nextn_predict_layers), MtpWeights{});
+  if (w->mtp.size() != N) w->mtp.assign(N, MtpWeights{});
   for (int64_t k = 0; k < c.num_nextn_predict_layers; ++k) {
     const int64_t index = c.num_hidden_layers + k;
     const std::string p = fmt::format("model.layers.{}", index);
@@ -143,14 +144,18 @@ std::vector<WeightSpec> weight_specs(const ModelConfig& c, ModelWeights* w) {
   return specs;
 }
 
-Status bind_weights(const ModelConfig& c, const Checkpoint& ckpt, ModelWeights* w) {
-  std::set<std::string> used;
-  for (const WeightSpec& spec : weight_specs(c, w)) SEEK_RETURN_IF_ERROR(bind_one(c, ckpt, spec, &used));
+void tie_shared_weights(const ModelConfig& c, ModelWeights* w) {
   if (c.tie_word_embeddings) w->lm_head = w->embed_tokens;
   for (MtpWeights& m : w->mtp) {
     if (m.shared_head_head.data == nullptr) m.shared_head_head = w->lm_head;
     if (m.embed_tokens.data == nullptr) m.embed_tokens = w->embed_tokens;
   }
+}
+
+Status bind_weights(const ModelConfig& c, const Checkpoint& ckpt, ModelWeights* w) {
+  std::set<std::string> used;
+  for (const WeightSpec& spec : weight_specs(c, w)) SEEK_RETURN_IF_ERROR(bind_one(c, ckpt, spec, &used));
+  tie_shared_weights(c, w);
   for (const auto& [name, t] : ckpt.tensors()) {
     if (used.count(name)) continue;
     return Status::corruption(fmt::format(

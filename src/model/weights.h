@@ -78,8 +78,14 @@ struct WeightSpec {
 };
 
 // Sizes `w`'s vectors for `c` and returns one spec per tensor the config implies, in a fixed
-// order (model, layers in order, MTP). The slots point into `w`.
+// order (model, layers in order, MTP). The slots point into `w`. Views already bound in a `w`
+// of the right sizes are kept, so the specs of a copy of a loaded model's weights enumerate
+// its tensors (GGUF export does this).
 std::vector<WeightSpec> weight_specs(const ModelConfig& c, ModelWeights* w);
+
+// After binding: lm_head views embed_tokens when tied, and MTP modules without their own head
+// or embedding view the main model's.
+void tie_shared_weights(const ModelConfig& c, ModelWeights* w);
 
 // Binds every spec to its tensor in `ckpt`: each must exist (unless optional), have the spec's
 // shape and a float dtype; F8 tensors need their `weight_scale_inv` block scales; no

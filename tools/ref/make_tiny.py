@@ -4,7 +4,7 @@
     python3 tools/ref/make_tiny.py --out DIR [--only NAME]
 
 Creates DIR/NAME/{config.json, *.safetensors [, model.safetensors.index.json],
-tokens.txt} for NAME in v3-tiny, v3-tiny-fp8, v2-lite-tiny, v2-tiny.
+tokens.txt} for NAME in v3-tiny, v3-tiny-fp8, v2-lite-tiny, v2-tiny, v3-tiny-k.
 
 NUMPY ONLY (no torch): this must run on machines that only have python3-numpy.
 
@@ -177,6 +177,22 @@ V2 = dict(COMMON, **{
     "torch_dtype": "float16",
 })
 
+# V3 layout with widths that are whole 256-blocks (so GGUF K-quants apply to most tensors) and
+# the YaRN mscale == mscale_all_dim of the released V3/R1, which is what llama.cpp's deepseek2
+# implements: the model for checking `seek quantize` output in llama.cpp (tests/model/llamacpp_test.cc).
+V3_K = dict(copy.deepcopy(V3), **{
+    "hidden_size": 256,
+    "q_lora_rank": 256,
+    "kv_lora_rank": 256,
+    "qk_nope_head_dim": 32,
+    "qk_rope_head_dim": 16,
+    "v_head_dim": 32,
+    "intermediate_size": 512,
+    "moe_intermediate_size": 256,
+    "rope_scaling": {"type": "yarn", "factor": 40, "original_max_position_embeddings": 4096,
+                     "beta_fast": 32, "beta_slow": 1, "mscale": 1.0, "mscale_all_dim": 1.0},
+})
+
 BASE_TOKENS = [0, 17, 42, 299, 5, 5, 123, 64, 250, 1, 77, 3, 200]
 
 # name -> (config, seed, storage policy)
@@ -189,6 +205,7 @@ MODELS = {
     "v3-tiny-fp8": (V3_FP8, 1002, "fp8"),
     "v2-lite-tiny": (V2_LITE, 1003, "bf16"),
     "v2-tiny": (V2, 1004, "f16"),
+    "v3-tiny-k": (V3_K, 1005, "bf16"),
 }
 
 

@@ -1,0 +1,150 @@
+// seek bench MODEL | --synthetic SHAPE: prefill and decode speed against this machine's own
+// limits, measured in the same run: memory bandwidth (decode must stream every active weight
+// once per token) and the peak arithmetic rate of the weight type's instructions (prefill).
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <random>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "infer/cost.h"
+#include "infer/engine.h"
+#include "kernels/matmul.h"
+#include "kernels/peak.h"
+#include "model/synthetic.h"
+
+namespace seek::cli {
+namespace {
+
+struct BenchCommand {
+  std::string model;
+  std::string synthetic;
+  std::string quant = "none";
+  int threads = 0;
+  int64_t prompt = 512;
+  int64_t gen = 128;
+  bool json = false;
+};
+
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+// The synthetic dtype for a --quant name (mixes use their main type).
+Result<DType> synthetic_dtype(QuantScheme q) {
+  switch (q) {
+    case QuantScheme::kF32: return DType::kF32;
+    case QuantScheme::kBF16: case QuantScheme::kAsStored: return DType::kBF16;
+    case QuantScheme::kQ8_0: return DType::kQ8_0;
+    case QuantScheme::kQ4_0: return DType::kQ4_0;
+    case QuantScheme::kQ4_K: case QuantScheme::kQ4_K_M: return DType::kQ4_K;
+    case QuantScheme::kQ6_K: return DType::kQ6_K;
+  }
+  return Status::invalid_argument("[bench] unknown weight type");
+}
+
+// The weight type that dominates the prepared weights (by bytes), for choosing the peak.
+DType main_dtype(const PreparedWeights& w) {
+  std::map<DType, int64_t> by;
+  for (const PreparedLayer& l : w.layers) {
+    for (const PreparedMlp& e : l.experts) by[e.gate.dtype] += static_cast<int64_t>(e.gate.nbytes());
+    if (l.mlp.gate.data) by[l.mlp.gate.dtype] += static_cast<int64_t>(l.mlp.gate.nbytes());
+  }
+  return std::max_element(by.begin(), by.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
+}
+
+int run_bench(const BenchCommand& b) {
+  Result<QuantScheme> quant = parse_quant_scheme(b.quant);
+  if (!quant.is_ok()) return fail(quant.status().to_string());
+  if (b.model.empty() == b.synthetic.empty()) return fail("[bench] give either MODEL or --synthetic SHAPE");
+  Result<Model> model = Status::ok();
+  if (!b.synthetic.empty()) {
+    Result<DType> dtype = synthetic_dtype(*quant);
+    model = dtype.is_ok() ? make_synthetic_model(b.synthetic, *dtype) : Result<Model>(dtype.status());
+  } else {
+    model = Model::load(b.model);
+  }
+  if (!model.is_ok()) return fail(model.status().to_string());
+  auto shared = std::make_shared<const Model>(std::move(model).value());
+  const ModelConfig& c = shared->config;
+  Result<std::unique_ptr<Engine>> engine =
+      Engine::create(shared, EngineOptions{b.synthetic.empty() ? *quant : QuantScheme::kAsStored, b.threads});
+  if (!engine.is_ok()) return fail(engine.status().to_string());
+  Engine& e = **engine;
+
+  const double bandwidth = measure_read_bandwidth(&e.pool());
+  const DType wtype = main_dtype(e.weights());
+  PeakRate peak;
+  if (is_quantized(wtype)) peak = measure_peak_int8(&e.pool());
+  if (wtype == DType::kBF16) peak = measure_peak_bf16(&e.pool());
+  if (wtype == DType::kF32 || wtype == DType::kF16) peak.simd = measure_peak_f32(&e.pool());
+
+  std::mt19937 rng(7);
+  std::vector<int32_t> prompt(b.prompt);
+  for (int32_t& t : prompt) t = static_cast<int32_t>(rng() % c.vocab_size);
+  Sequence seq(c, b.prompt + b.gen + 1);
+  std::vector<float> logits(c.vocab_size);
+  const double t0 = now();
+  for (int64_t i = 0; i < b.prompt; i += 512) {
+    const Step step{&seq, std::span(prompt).subspan(i, std::min<int64_t>(512, b.prompt - i))};
+    if (Status s = e.forward({&step, 1}, logits.data()); !s.is_ok()) return fail(s.to_string());
+  }
+  const double prefill_s = now() - t0;
+  const double t1 = now();
+  for (int64_t g = 0; g < b.gen; ++g) {
+    const int32_t next = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    const Step step{&seq, std::span(&next, 1)};
+    if (Status s = e.forward({&step, 1}, logits.data()); !s.is_ok()) return fail(s.to_string());
+  }
+  const double decode_s = now() - t1;
+
+  const TokenCost cost = token_cost(e.weights(), c);
+  const int64_t mean_context = b.prompt + b.gen / 2;
+  const double decode_bytes = cost.weight_bytes + static_cast<double>(cost.cache_bytes_per_position) * mean_context;
+  const double limit = bandwidth / decode_bytes, decode_tps = b.gen / decode_s, prefill_tps = b.prompt / prefill_s;
+  const double prefill_macs = static_cast<double>(cost.macs) * b.prompt + attention_macs(c, b.prompt / 2) * b.prompt;
+  const double achieved = prefill_macs / prefill_s;
+  const std::string name = b.synthetic.empty() ? b.model : "synthetic " + b.synthetic;
+  if (b.json) {
+    std::printf(R"({"model":"%s","weights":"%s","threads":%d,"isa":"%s","bandwidth_gbs":%.3f,"peak_simd_gmacs":%.1f,)"
+                R"("peak_amx_gmacs":%.1f,"prefill_tokens":%lld,"prefill_tps":%.3f,"prefill_gmacs":%.2f,"decode_tokens":%lld,)"
+                R"("decode_tps":%.3f,"weight_bytes_per_token":%lld,"cache_bytes_per_token":%.0f,"decode_limit_tps":%.3f,)"
+                R"("decode_fraction_of_limit":%.4f})" "\n",
+                name.c_str(), std::string(dtype_name(wtype)).c_str(), e.pool().num_threads(),
+                std::string(isa_name(best_isa())).c_str(), bandwidth / 1e9, peak.simd / 1e9, peak.amx / 1e9,
+                (long long)b.prompt, prefill_tps, achieved / 1e9, (long long)b.gen, decode_tps, (long long)cost.weight_bytes,
+                cost.cache_bytes_per_position * static_cast<double>(mean_context), limit, decode_tps / limit);
+    return 0;
+  }
+  std::printf("seek bench: %s, %s weights (%.2f GiB prepared), %d threads, %s\n", name.c_str(),
+              std::string(dtype_name(wtype)).c_str(), e.weights().bytes / 1073741824.0, e.pool().num_threads(),
+              std::string(isa_name(best_isa())).c_str());
+  std::printf("  memory bandwidth   %.1f GB/s (read, measured now)\n", bandwidth / 1e9);
+  std::printf("  peak multiply-add  %.0f GMAC/s SIMD%s\n", peak.simd / 1e9,
+              peak.amx > 0 ? fmt::format(", {:.0f} GMAC/s AMX", peak.amx / 1e9).c_str() : "");
+  std::printf("  prefill %5lld tok  %.1f tok/s, %.1f GMAC/s = %.1f%% of SIMD peak%s\n", (long long)b.prompt, prefill_tps,
+              achieved / 1e9, 100 * achieved / std::max(peak.simd, 1.0),
+              peak.amx > 0 ? fmt::format(", {:.1f}% of AMX peak", 100 * achieved / peak.amx).c_str() : "");
+  std::printf("  decode  %5lld tok  %.2f tok/s; reads %.1f MB/token (%.1f MB weights + %.1f MB cache)\n", (long long)b.gen,
+              decode_tps, decode_bytes / 1e6, cost.weight_bytes / 1e6, (decode_bytes - cost.weight_bytes) / 1e6);
+  std::printf("  decode limit       %.2f tok/s at %.1f GB/s: decode runs at %.1f%% of it\n", limit, bandwidth / 1e9,
+              100 * decode_tps / limit);
+  return 0;
+}
+
+}  // namespace
+
+void add_bench(CLI::App& app, RunFn* run) {
+  auto* cmd = app.add_subcommand("bench", "Prefill and decode speed against this machine's bandwidth and peak");
+  auto b = std::make_shared<BenchCommand>();
+  cmd->add_option("MODEL", b->model, "Hugging Face model directory or .gguf file");
+  cmd->add_option("--synthetic", b->synthetic, fmt::format("Random weights of a named shape: {}", synthetic_shapes()));
+  cmd->add_option("--quant", b->quant, "Weight type: none, f32, bf16, q8_0, q4_0, q4_k, q6_k, q4_k_m");
+  cmd->add_option("-t,--threads", b->threads, "Threads (default: one per CPU)")->check(CLI::Range(0, 1024));
+  cmd->add_option("--prompt", b->prompt, "Prefill tokens")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  cmd->add_option("--gen", b->gen, "Decoded tokens")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  cmd->add_flag("--json", b->json, "One JSON line instead of the table");
+  cmd->callback([=] { *run = [=] { return run_bench(*b); }; });
+}
+
+}  // namespace seek::cli

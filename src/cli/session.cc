@@ -1,0 +1,43 @@
+#include "cli/session.h"
+
+#include <filesystem>
+
+#include <CLI/CLI.hpp>
+
+namespace seek::cli {
+
+void add_model_options(CLI::App* cmd, ModelOptions* o) {
+  cmd->add_option("MODEL", o->path, "Hugging Face model directory or .gguf file")->required();
+  cmd->add_option("--quant", o->quant, "Weight type at load: none (as stored), f32, bf16, q8_0, q4_0, q4_k, q6_k, q4_k_m");
+  cmd->add_option("-t,--threads", o->threads, "Threads (default: one per CPU)")->check(CLI::Range(0, 1024));
+  cmd->add_option("-c,--ctx", o->ctx, "Context length in tokens")->check(CLI::Range(int64_t{16}, int64_t{1} << 20));
+}
+
+void add_generate_options(CLI::App* cmd, GenerateOptions* o) {
+  SamplingOptions& s = o->sampling;
+  cmd->add_option("-n,--max-tokens", o->max_tokens, "Most tokens to generate")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  cmd->add_option("--temp,--temperature", s.temperature, "Sampling temperature; 0 = greedy");
+  cmd->add_option("--top-k", s.top_k, "Keep the k most likely tokens (0: off)");
+  cmd->add_option("--top-p", s.top_p, "Nucleus sampling mass (1: off)");
+  cmd->add_option("--min-p", s.min_p, "Drop tokens below min_p * p(best) (0: off)");
+  cmd->add_option("--repeat-penalty", s.repetition_penalty, "Penalty for tokens already generated (1: off)");
+  cmd->add_option("--presence-penalty", s.presence_penalty, "Subtracted from logits of tokens already generated");
+  cmd->add_option("--frequency-penalty", s.frequency_penalty, "Subtracted per earlier occurrence");
+  cmd->add_option("--seed", s.seed, "Random seed");
+  cmd->add_option("--stop", o->stop, "Stop string (repeatable)");
+  cmd->add_flag("--ignore-eos", o->ignore_eos, "Keep generating past the end-of-sequence token");
+}
+
+Result<Session> open_session(const ModelOptions& o) {
+  SEEK_ASSIGN_OR_RETURN(QuantScheme quant, parse_quant_scheme(o.quant));
+  Session s;
+  SEEK_ASSIGN_OR_RETURN(Model model, Model::load(o.path));
+  s.model = std::make_shared<const Model>(std::move(model));
+  const std::filesystem::path p(o.path);
+  const std::string dir = std::filesystem::is_directory(p) ? p.string() : p.parent_path().string();
+  SEEK_ASSIGN_OR_RETURN(s.tokenizer, Tokenizer::load(dir));
+  SEEK_ASSIGN_OR_RETURN(s.engine, Engine::create(s.model, EngineOptions{quant, o.threads}));
+  return s;
+}
+
+}  // namespace seek::cli

@@ -1,0 +1,96 @@
+#include "infer/engine.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "infer/ffn.h"
+#include "infer/mla.h"
+#include "kernels/matmul.h"
+#include "kernels/vec.h"
+
+namespace seek {
+
+Sequence::Sequence(const ModelConfig& c, int64_t max_tokens)
+    : max_tokens_(max_tokens), row_size_(c.kv_lora_rank + c.qk_rope_head_dim), cache_(c.num_hidden_layers) {}
+
+void Sequence::reserve(int64_t n) {
+  if (n <= capacity_) return;
+  capacity_ = std::min(max_tokens_, std::max({n, capacity_ * 3 / 2, int64_t{64}}));
+  for (std::vector<float>& layer : cache_) layer.resize(static_cast<size_t>(capacity_ * row_size_));
+}
+
+size_t Sequence::bytes() const { return cache_.size() * capacity_ * row_size_ * sizeof(float); }
+
+Engine::Engine(std::shared_ptr<const Model> model, const EngineOptions& options)
+    : model_(std::move(model)), options_(options), pool_(options.threads), rope_(model_->config) {}
+
+Result<std::unique_ptr<Engine>> Engine::create(std::shared_ptr<const Model> model, const EngineOptions& options) {
+  std::unique_ptr<Engine> e(new Engine(std::move(model), options));
+  SEEK_ASSIGN_OR_RETURN(e->weights_, prepare_weights(*e->model_, options.quant, &e->pool_));
+  return e;
+}
+
+int64_t Engine::logits_rows(std::span<const Step> steps) {
+  int64_t n = 0;
+  for (const Step& s : steps) n += s.all_logits ? static_cast<int64_t>(s.tokens.size()) : 1;
+  return n;
+}
+
+Status Engine::forward(std::span<const Step> steps, float* logits) {
+  const ModelConfig& c = model_->config;
+  const int64_t D = c.hidden_size, V = c.vocab_size;
+  std::vector<int64_t> row0;
+  int64_t total = 0;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const Step& s = steps[i];
+    if (s.tokens.empty()) return Status::invalid_argument(fmt::format("[engine] step {} has no tokens", i));
+    if (s.seq->num_tokens() + static_cast<int64_t>(s.tokens.size()) > s.seq->max_tokens()) {
+      return Status::out_of_range(fmt::format("[engine] step {}: {} cached + {} new tokens exceed the sequence's {} positions",
+                                              i, s.seq->num_tokens(), s.tokens.size(), s.seq->max_tokens()));
+    }
+    for (size_t t = 0; t < s.tokens.size(); ++t) {
+      if (s.tokens[t] < 0 || s.tokens[t] >= V) {
+        return Status::invalid_argument(
+            fmt::format("[engine] step {}: token {} at index {} is outside the vocabulary [0, {})", i, s.tokens[t], t, V));
+      }
+    }
+    row0.push_back(total);
+    total += static_cast<int64_t>(s.tokens.size());
+  }
+  if (steps.empty()) return Status::ok();
+  for (const Step& s : steps) s.seq->reserve(s.seq->num_tokens() + static_cast<int64_t>(s.tokens.size()));
+
+  const float eps = static_cast<float>(c.rms_norm_eps);
+  std::vector<float> h(total * D), x(total * D), y(total * D);  // residual, normalised input, block output
+  for (size_t i = 0; i < steps.size(); ++i) {
+    for (size_t t = 0; t < steps[i].tokens.size(); ++t) dequantize_row(weights_.embed, steps[i].tokens[t], &h[(row0[i] + t) * D]);
+  }
+  for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
+    const PreparedLayer& w = weights_.layers[l];
+    for (int64_t r = 0; r < total; ++r) vec::rmsnorm(&x[r * D], &h[r * D], w.attn_norm.data(), D, eps);
+    mla_forward_fast(y.data(), x.data(), steps, row0, w, MlaContext{c, rope_, pool_, l, options_.absorb_max_tokens});
+    vec::add(h.data(), y.data(), total * D);
+    for (int64_t r = 0; r < total; ++r) vec::rmsnorm(&x[r * D], &h[r * D], w.ffn_norm.data(), D, eps);
+    if (w.is_moe) {
+      moe_forward_fast(y.data(), x.data(), total, w, c, pool_);
+    } else {
+      mlp_forward_fast(y.data(), x.data(), total, w.mlp, pool_);
+    }
+    vec::add(h.data(), y.data(), total * D);
+  }
+  for (const Step& s : steps) s.seq->append(s.tokens);
+
+  // The head only for the rows that need logits.
+  std::vector<float> last;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const int64_t T = static_cast<int64_t>(steps[i].tokens.size());
+    for (int64_t t = steps[i].all_logits ? 0 : T - 1; t < T; ++t) {
+      last.resize(last.size() + D);
+      vec::rmsnorm(&last[last.size() - D], &h[(row0[i] + t) * D], weights_.final_norm.data(), D, eps);
+    }
+  }
+  matmul(logits, last.data(), static_cast<int64_t>(last.size()) / D, weights_.lm_head, &pool_);
+  return Status::ok();
+}
+
+}  // namespace seek

@@ -1,0 +1,169 @@
+#include "infer/mla.h"
+
+#include <cstring>
+#include <vector>
+
+#include "kernels/matmul.h"
+#include "kernels/ref.h"
+#include "kernels/vec.h"
+
+namespace seek {
+namespace {
+
+using Buf = std::vector<float>;
+
+// For matmuls inside a region that is already parallel over heads: runs on the caller's
+// thread. A one-thread pool has no workers and no state, so threads may share it.
+ThreadPool* serial() {
+  static ThreadPool pool(1);
+  return &pool;
+}
+
+Tensor rows_of(const Tensor& t, int64_t first, int64_t count) {
+  Tensor s = t;
+  s.shape = {count, t.cols()};
+  s.data = t.data + first * dtype_bytes(t.dtype, t.cols());
+  return s;
+}
+
+Tensor f32_matrix(const float* data, int64_t rows, int64_t cols) {
+  return Tensor{DType::kF32, {rows, cols}, reinterpret_cast<const uint8_t*>(data), {}};
+}
+
+// Causal softmax of scores row t (position p0 + t attends to [0, p0 + t]); zeroes the rest.
+void causal_softmax(float* row, int64_t p0, int64_t t, int64_t n) {
+  const int64_t len = p0 + t + 1;
+  vec::softmax(row, len);
+  std::fill(row + len, row + n, 0.0f);
+}
+
+// Absorbed: queries move into latent space; attention reads only the cache rows.
+void attend_absorbed(float* o, const float* q, int64_t T, Sequence* seq, const PreparedLayer& w, const MlaContext& ctx,
+                     float scale) {
+  const ModelConfig& c = ctx.config;
+  const int64_t H = c.num_attention_heads, Dn = c.qk_nope_head_dim, Dr = c.qk_rope_head_dim, Dv = c.v_head_dim;
+  const int64_t Dq = Dn + Dr, Rkv = c.kv_lora_rank, R = Rkv + Dr;
+  const int64_t p0 = seq->num_tokens(), n = p0 + T;
+  const float* cache = seq->rows(ctx.layer);
+
+  Buf Q(H * T * R);  // row h*T + t: [q_nope_h · W_UK_h, q_pe_h] * scale
+  ctx.pool.parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
+    Buf qn(T * Dn);
+    for (int64_t h = h0; h < h1; ++h) {
+      for (int64_t t = 0; t < T; ++t) std::memcpy(&qn[t * Dn], q + (t * H + h) * Dq, Dn * sizeof(float));
+      Buf lat(T * Rkv);
+      matmul(lat.data(), qn.data(), T, rows_of(w.wk_b_t, h * Rkv, Rkv), serial());
+      for (int64_t t = 0; t < T; ++t) {
+        float* row = &Q[(h * T + t) * R];
+        for (int64_t r = 0; r < Rkv; ++r) row[r] = lat[t * Rkv + r] * scale;
+        for (int64_t d = 0; d < Dr; ++d) row[Rkv + d] = q[(t * H + h) * Dq + Dn + d] * scale;
+      }
+    }
+  });
+  Buf S(H * T * n);  // scores: every head's queries against every cached position
+  matmul(S.data(), Q.data(), H * T, f32_matrix(cache, n, R), &ctx.pool);
+
+  Buf olat(H * T * Rkv, 0.0f);
+  ctx.pool.parallel_for(H * T, 1, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      float* s = &S[i * n];
+      causal_softmax(s, p0, i % T, n);
+      for (int64_t j = 0; j < p0 + i % T + 1; ++j) vec::axpy(&olat[i * Rkv], s[j], cache + j * R, Rkv);
+    }
+  });
+  ctx.pool.parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
+    Buf oh(T * Dv);
+    for (int64_t h = h0; h < h1; ++h) {
+      matmul(oh.data(), &olat[h * T * Rkv], T, rows_of(w.wv_b, h * Dv, Dv), serial());
+      for (int64_t t = 0; t < T; ++t) std::memcpy(o + (t * H + h) * Dv, &oh[t * Dv], Dv * sizeof(float));
+    }
+  });
+}
+
+// Naive: rebuild per-head keys and values for every position from the cached latents.
+void attend_naive(float* o, const float* q, int64_t T, Sequence* seq, const PreparedLayer& w, const MlaContext& ctx,
+                  float scale) {
+  const ModelConfig& c = ctx.config;
+  const int64_t H = c.num_attention_heads, Dn = c.qk_nope_head_dim, Dr = c.qk_rope_head_dim, Dv = c.v_head_dim;
+  const int64_t Dq = Dn + Dr, Rkv = c.kv_lora_rank, R = Rkv + Dr, W = Dn + Dv;
+  const int64_t p0 = seq->num_tokens(), n = p0 + T;
+  const float* cache = seq->rows(ctx.layer);
+
+  Buf latents(n * Rkv);
+  for (int64_t j = 0; j < n; ++j) std::memcpy(&latents[j * Rkv], cache + j * R, Rkv * sizeof(float));
+  Buf kvb(n * H * W);  // (n, H, Dn + Dv)
+  matmul(kvb.data(), latents.data(), n, w.kv_b_proj, &ctx.pool);
+
+  ctx.pool.parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
+    Buf K(n * Dq), Qh(T * Dq), S(T * n), Vt(Dv * n), Oh(T * Dv);
+    for (int64_t h = h0; h < h1; ++h) {
+      for (int64_t j = 0; j < n; ++j) {
+        std::memcpy(&K[j * Dq], &kvb[(j * H + h) * W], Dn * sizeof(float));
+        std::memcpy(&K[j * Dq + Dn], cache + j * R + Rkv, Dr * sizeof(float));  // shared rope key
+        for (int64_t d = 0; d < Dv; ++d) Vt[d * n + j] = kvb[(j * H + h) * W + Dn + d];
+      }
+      for (int64_t t = 0; t < T; ++t) {
+        for (int64_t d = 0; d < Dq; ++d) Qh[t * Dq + d] = q[(t * H + h) * Dq + d] * scale;
+      }
+      matmul(S.data(), Qh.data(), T, f32_matrix(K.data(), n, Dq), serial());
+      for (int64_t t = 0; t < T; ++t) causal_softmax(&S[t * n], p0, t, n);
+      matmul(Oh.data(), S.data(), T, f32_matrix(Vt.data(), Dv, n), serial());
+      for (int64_t t = 0; t < T; ++t) std::memcpy(o + (t * H + h) * Dv, &Oh[t * Dv], Dv * sizeof(float));
+    }
+  });
+}
+
+}  // namespace
+
+void mla_forward_fast(float* out, const float* x, std::span<const Step> steps, std::span<const int64_t> row0,
+                      const PreparedLayer& w, const MlaContext& ctx) {
+  const ModelConfig& c = ctx.config;
+  const int64_t H = c.num_attention_heads, Dn = c.qk_nope_head_dim, Dr = c.qk_rope_head_dim, Dv = c.v_head_dim;
+  const int64_t Dq = Dn + Dr, Rkv = c.kv_lora_rank, R = Rkv + Dr;
+  const int64_t Ttot = row0.back() + static_cast<int64_t>(steps.back().tokens.size());
+  const float eps = static_cast<float>(c.rms_norm_eps);
+
+  Buf q(Ttot * H * Dq);
+  if (c.q_lora_rank == 0) {
+    matmul(q.data(), x, Ttot, w.q_proj, &ctx.pool);
+  } else {
+    Buf qa(Ttot * c.q_lora_rank);
+    matmul(qa.data(), x, Ttot, w.q_a_proj, &ctx.pool);
+    for (int64_t t = 0; t < Ttot; ++t) {
+      vec::rmsnorm(&qa[t * c.q_lora_rank], &qa[t * c.q_lora_rank], w.q_a_norm.data(), c.q_lora_rank, eps);
+    }
+    matmul(q.data(), qa.data(), Ttot, w.q_b_proj, &ctx.pool);
+  }
+  Buf kv(Ttot * R);  // (Ttot, Rkv + Dr): latent, then the shared rope key
+  matmul(kv.data(), x, Ttot, w.kv_a_proj, &ctx.pool);
+
+  Buf cos(Dr / 2), sin(Dr / 2);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    Sequence* seq = steps[i].seq;
+    for (int64_t t = 0; t < static_cast<int64_t>(steps[i].tokens.size()); ++t) {
+      const int64_t r = row0[i] + t, pos = seq->num_tokens() + t;
+      float* row = &kv[r * R];
+      vec::rmsnorm(row, row, w.kv_a_norm.data(), Rkv, eps);
+      ctx.rope.angles(pos, cos.data(), sin.data());
+      ref::rope_interleaved(row + Rkv, Dr, cos.data(), sin.data());
+      for (int64_t h = 0; h < H; ++h) ref::rope_interleaved(&q[(r * H + h) * Dq + Dn], Dr, cos.data(), sin.data());
+      std::memcpy(seq->rows(ctx.layer) + pos * R, row, R * sizeof(float));
+    }
+  }
+
+  const float scale = static_cast<float>(mla_softmax_scale(c));
+  Buf o(Ttot * H * Dv);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const int64_t T = static_cast<int64_t>(steps[i].tokens.size());
+    const float* qi = &q[row0[i] * H * Dq];
+    float* oi = &o[row0[i] * H * Dv];
+    if (T <= ctx.absorb_max_tokens) {
+      attend_absorbed(oi, qi, T, steps[i].seq, w, ctx, scale);
+    } else {
+      attend_naive(oi, qi, T, steps[i].seq, w, ctx, scale);
+    }
+  }
+  matmul(out, o.data(), Ttot, w.o_proj, &ctx.pool);
+}
+
+}  // namespace seek

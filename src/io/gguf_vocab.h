@@ -1,0 +1,38 @@
+// Tokenizer metadata for a GGUF file, read from a Hugging Face model directory the way
+// llama.cpp's converter writes it for byte-level BPE models (_set_vocab_gpt2 + SpecialVocab):
+//   tokenizer.ggml.model        "gpt2"
+//   tokenizer.ggml.pre          "deepseek-v3" / "deepseek-llm", recognised from the Split regexes
+//                               of tokenizer.json's pre_tokenizer (llama.cpp hashes a test
+//                               encoding instead; seek has no tokenizer dependency here)
+//   tokenizer.ggml.tokens       vocab_size strings, id order; ids no token uses are "[PAD<id>]"
+//   tokenizer.ggml.token_type   1 normal, 3 control (special added tokens and <｜...｜>-looking
+//                               ones), 4 user-defined (other added tokens), 5 unused (padding)
+//   tokenizer.ggml.merges       "left right" strings (both tokenizer.json spellings accepted)
+//   tokenizer.ggml.{bos,eos,unknown,padding}_token_id, add_bos_token, add_eos_token
+//   tokenizer.chat_template     from tokenizer_config.json, or chat_template.jinja / .json
+// Reads tokenizer.json with io/json only.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "io/gguf_writer.h"
+
+namespace seek {
+
+struct VocabExport {
+  bool written = false;   // false: the directory has no tokenizer.json
+  std::string pre;        // the tokenizer.ggml.pre written
+  int64_t num_tokens = 0;
+  int64_t num_merges = 0;
+};
+
+// Adds the tokenizer keys for `dir` to `w`, with exactly `vocab_size` tokens (config.json's).
+// `pre_override`, when not empty, is written as tokenizer.ggml.pre instead of the recognised
+// one. Fails on a malformed file, a non-byte-level or non-BPE model, ids past vocab_size,
+// an empty merge table, or a pre-tokenizer it cannot name (without an override).
+Result<VocabExport> add_vocab_metadata(const std::string& dir, int64_t vocab_size, const std::string& pre_override,
+                                       GgufWriter* w);
+
+}  // namespace seek

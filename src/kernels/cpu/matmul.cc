@@ -1,0 +1,155 @@
+// Dispatcher: picks the kernels for the instruction set and token count, prepares activations
+// once, and hands weight rows to the pool's threads in chunks.
+#include "kernels/matmul.h"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "base/check.h"
+#include "kernels/cpu/activations.h"
+#include "kernels/cpu/gemm.h"
+#include "kernels/ref.h"
+
+namespace seek {
+namespace {
+
+struct CpuSupport {
+  bool avx2 = false;
+  bool avx512 = false;
+  bool amx = false;
+};
+
+// Linux keeps the 8 KiB AMX tile state off until a process asks (arch_prctl
+// ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA); an older kernel or a sandbox refuses, and then
+// AMX is simply not offered.
+bool request_amx() {
+  constexpr int kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+}
+
+CpuSupport detect() {
+  CpuSupport s;
+  __builtin_cpu_init();
+  s.avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  s.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+             __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bf16");
+  s.amx = s.avx512 && __builtin_cpu_supports("amx-tile") && __builtin_cpu_supports("amx-int8") &&
+          __builtin_cpu_supports("amx-bf16") && request_amx();
+  return s;
+}
+
+const CpuSupport& support() {
+  static const CpuSupport s = detect();
+  return s;
+}
+
+// gemv: ~256 KiB of weights per chunk (the AVX-512 kernels read it as 4 streams of 64 KiB),
+// at least 4 chunks per thread.
+int64_t gemv_grain(int64_t row_bytes, int64_t N, int threads) {
+  const int64_t by_size = std::max<int64_t>(4, (int64_t{256} << 10) / row_bytes);
+  const int64_t by_count = std::max<int64_t>(4, N / (4 * threads));
+  return std::min(by_size, by_count) / 4 * 4;
+}
+
+// gemm: one panel per chunk while there are enough for 4 per thread, else smaller chunks.
+int64_t gemm_grain(int64_t N, int threads) { return N >= 4 * threads * 64 ? 64 : 32; }
+
+}  // namespace
+
+std::string_view isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar: return "scalar";
+    case Isa::kAvx2: return "avx2";
+    case Isa::kAvx512: return "avx512";
+    case Isa::kAmx: return "amx";
+  }
+  return "?";
+}
+
+bool isa_supported(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar: return true;
+    case Isa::kAvx2: return support().avx2;
+    case Isa::kAvx512: return support().avx512;
+    case Isa::kAmx: return support().amx;
+  }
+  return false;
+}
+
+Isa best_isa() {
+  if (support().amx) return Isa::kAmx;
+  if (support().avx512) return Isa::kAvx512;
+  if (support().avx2) return Isa::kAvx2;
+  return Isa::kScalar;
+}
+
+bool matmul_supports(DType t) {
+  switch (t) {
+    case DType::kF32: case DType::kF16: case DType::kBF16:
+    case DType::kQ8_0: case DType::kQ4_0: case DType::kQ4_K: case DType::kQ6_K:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void matmul(float* y, const float* x, int64_t M, const Tensor& w, ThreadPool* pool, Isa isa) {
+  SEEK_CHECK(matmul_supports(w.dtype), "matmul does not take {} weights", dtype_name(w.dtype));
+  SEEK_CHECK(isa_supported(isa), "instruction set {} is not supported here", isa_name(isa));
+  const int64_t N = w.rows(), K = w.cols();
+  SEEK_CHECK(K % dtype_block_elems(w.dtype) == 0, "K = {} is not whole {} blocks", K, dtype_name(w.dtype));
+  if (M <= 0 || N <= 0) return;
+  if (isa == Isa::kScalar) {
+    pool->parallel_for(N, 16, [&](int64_t n0, int64_t n1) {
+      Tensor part = w;
+      part.shape = {n1 - n0, K};
+      part.data = w.data + n0 * dtype_bytes(w.dtype, K);
+      std::vector<float> out((n1 - n0) * M);
+      ref::linear(out.data(), x, part, M);
+      for (int64_t m = 0; m < M; ++m) {
+        for (int64_t n = n0; n < n1; ++n) y[m * N + n] = out[m * (n1 - n0) + n - n0];
+      }
+    });
+    return;
+  }
+  cpu::GemmArgs a{};
+  a.wtype = w.dtype;
+  a.w = w.data;
+  a.w_row_bytes = dtype_bytes(w.dtype, K);
+  a.K = K;
+  a.M = M;
+  a.xf = x;
+  a.y = y;
+  a.ldy = N;
+  thread_local cpu::ActivationBuffer buf;
+  const bool simd512 = isa == Isa::kAvx512 || isa == Isa::kAmx;
+  const bool gemm = simd512 && M >= kGemmMinTokens;
+  // AMX multiplies int8 and bf16 tiles; F32/F16 weights keep f32 FMA rather than lose bits.
+  const bool amx = gemm && isa == Isa::kAmx && (is_quantized(w.dtype) || w.dtype == DType::kBF16);
+  if (amx) {
+    cpu::prepare_bf16_pairs(x, &a, &buf);
+  } else if (w.dtype == DType::kBF16 && simd512 && !gemm) {
+    cpu::prepare_bf16(x, &a, &buf);
+  } else if (is_quantized(w.dtype)) {
+    if (simd512) {
+      cpu::prepare_int8(x, &a, &buf, cpu::int8_layout_avx512(w.dtype, gemm), cpu::quantize_row_avx512);
+    } else {
+      cpu::prepare_int8(x, &a, &buf, {cpu::zero_point(w.dtype)}, cpu::quantize_row_scalar);
+    }
+  }
+  const int threads = pool->num_threads();
+  if (!simd512) {
+    pool->parallel_chunks(N, gemv_grain(a.w_row_bytes, N, threads), [&](int64_t n0, int64_t n1) { cpu::gemm_rows_avx2(a, n0, n1); });
+  } else if (!gemm) {
+    pool->parallel_chunks(N, gemv_grain(a.w_row_bytes, N, threads), [&](int64_t n0, int64_t n1) { cpu::gemv_rows_avx512(a, n0, n1); });
+  } else {
+    const auto kernel = amx ? cpu::gemm_rows_amx : cpu::gemm_rows_avx512;
+    const int64_t grain = amx ? std::min(cpu::amx_chunk_rows(K), std::max<int64_t>(32, N / threads / 32 * 32)) : gemm_grain(N, threads);
+    pool->parallel_chunks(N, grain, [&](int64_t n0, int64_t n1) { kernel(a, n0, n1); });
+  }
+}
+
+}  // namespace seek
