@@ -11,8 +11,6 @@ namespace {
 // How long an idle worker spins before sleeping: long enough to span the gap between the
 // parallel regions of one decode step, short enough not to burn a core between requests.
 constexpr auto kSpin = std::chrono::microseconds(2000);
-// Pause rounds a waiter spins before it starts yielding (~10 us).
-constexpr int kSpinRounds = 256;
 constexpr uint64_t kClosed = uint64_t{1} << 31;
 
 // Spins until done() holds.

@@ -23,6 +23,7 @@ int seek_main(int argc, char** argv) {
   add_generate(app, &run);
   add_chat(app, &run);
   add_bench(app, &run);
+  add_perplexity(app, &run);
   add_tokenize(app, &run);
   add_template(app, &run);
   add_quantize(app, &run);

@@ -17,6 +17,7 @@ void add_logits(CLI::App& app, RunFn* run);
 void add_generate(CLI::App& app, RunFn* run);
 void add_chat(CLI::App& app, RunFn* run);
 void add_bench(CLI::App& app, RunFn* run);
+void add_perplexity(CLI::App& app, RunFn* run);
 void add_tokenize(CLI::App& app, RunFn* run);
 void add_template(CLI::App& app, RunFn* run);
 void add_quantize(CLI::App& app, RunFn* run);

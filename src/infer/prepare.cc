@@ -113,8 +113,8 @@ Result<PreparedWeights> prepare_weights(const Model& m, QuantScheme scheme, Thre
       }
       std::memcpy(&wv[h * Dv * Rkv], head + Dn * Rkv, Dv * Rkv * sizeof(float));
     }
-    dst.wk_b_t = conv.from_floats(wk, H * Rkv, Dn, scheme_dtype(scheme, MatrixRole::kAttention, l, L, Dn, a.kv_b_proj.dtype));
-    dst.wv_b = conv.from_floats(wv, H * Dv, Rkv, scheme_dtype(scheme, MatrixRole::kAttention, l, L, Rkv, a.kv_b_proj.dtype));
+    dst.wk_b_t = conv.from_floats(wk, H * Rkv, Dn, scheme_dtype(scheme, MatrixRole::kAbsorbedHead, l, L, Dn, a.kv_b_proj.dtype));
+    dst.wv_b = conv.from_floats(wv, H * Dv, Rkv, scheme_dtype(scheme, MatrixRole::kAbsorbedHead, l, L, Rkv, a.kv_b_proj.dtype));
 
     dst.is_moe = src.is_moe;
     if (!src.is_moe) {

@@ -30,7 +30,11 @@ class FieldReader {
     if (!has(key)) return absent;
     const Json& v = obj_[key];
     if (!v.is_number_integer() && !v.is_number_unsigned()) return fail(key, v, "an integer"), absent;
-    if (v.is_number_unsigned() ? v.get<uint64_t>() > static_cast<uint64_t>(hi) : (v.get<int64_t>() < lo || v.get<int64_t>() > hi)) {
+    // JSON parsers type non-negative literals (0 included) as unsigned: check both bounds.
+    const bool in_range = v.is_number_unsigned()
+                              ? v.get<uint64_t>() <= static_cast<uint64_t>(hi) && static_cast<int64_t>(v.get<uint64_t>()) >= lo
+                              : v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
+    if (!in_range) {
       return fail(key, v, fmt::format("an integer in [{}, {}]", lo, hi)), absent;
     }
     return v.get<int64_t>();

@@ -132,9 +132,10 @@ DType gguf_tensor_dtype(QuantScheme scheme, const std::string& name, const Shape
   if (!quantizable) return DType::kF32;
   if (scheme == QuantScheme::kF32 || scheme == QuantScheme::kAsStored) return DType::kF32;
   if (scheme == QuantScheme::kBF16) return DType::kBF16;
-  if (name.ends_with("attn_k_b.weight") || name.ends_with("attn_v_b.weight")) return DType::kBF16;
   MatrixRole role = MatrixRole::kAttention;
-  if (name == "output.weight" || (tied && name == "token_embd.weight")) {
+  if (name.ends_with("attn_k_b.weight") || name.ends_with("attn_v_b.weight")) {
+    role = MatrixRole::kAbsorbedHead;
+  } else if (name == "output.weight" || (tied && name == "token_embd.weight")) {
     role = MatrixRole::kOutput;
   } else if (name.find("ffn_down") != std::string::npos) {
     role = MatrixRole::kFfnDown;

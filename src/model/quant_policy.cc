@@ -48,6 +48,7 @@ DType scheme_dtype(QuantScheme scheme, MatrixRole role, int64_t layer, int64_t n
   if (scheme == QuantScheme::kAsStored) return matmul_supports(stored) ? stored : DType::kBF16;
   const DType base = info(scheme).base;
   if (!is_quantized(base)) return base;
+  if (role == MatrixRole::kAbsorbedHead) return DType::kBF16;
   DType d = base;
   if (role == MatrixRole::kOutput && base != DType::kQ8_0) d = DType::kQ6_K;
   if (scheme == QuantScheme::kQ4_K_M && role == MatrixRole::kFfnDown && use_more_bits(layer, num_layers)) d = DType::kQ6_K;

@@ -6,6 +6,12 @@
 //   q4_k_m                 Q4_K, but Q6_K for ffn_down in the layers use_more_bits() picks
 //   rows not whole blocks  K-quants fall back to Q8_0, then F16 (llama.cpp's Q5_0 step is
 //                          not implemented)
+//   attn_k_b / attn_v_b    BF16 in every quantized scheme. Absorbed decoding multiplies by
+//                          these per-head splits of kv_b_proj, rounded a second time along
+//                          short rows (Dn = 128); quantized, they cost more accuracy than their
+//                          bytes save (in BF16 they are ~8-10% of a 4-bit token's active bytes
+//                          on V2-Lite/V3 shapes), and llama.cpp's AMX path mis-computes them
+//                          quantized, so GGUF files must carry them in BF16 anyway
 #pragma once
 
 #include <cstdint>
@@ -27,7 +33,10 @@ enum class QuantScheme {
 Result<QuantScheme> parse_quant_scheme(std::string_view name);
 std::string_view quant_scheme_name(QuantScheme s);
 
-enum class MatrixRole { kAttention, kFfnUpGate, kFfnDown, kOutput };
+enum class MatrixRole {
+  kAttention, kFfnUpGate, kFfnDown, kOutput,
+  kAbsorbedHead,  // attn_k_b / attn_v_b: kv_b_proj split per head for absorbed MLA
+};
 
 // llama.cpp's layers that get more bits in *_K_M schemes: the first and last eighth, and
 // every third layer between.

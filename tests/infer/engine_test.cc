@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include "infer/prepare.h"
 #include "model/model.h"
+#include "model/rope.h"
 #include "test_util.h"
 
 namespace seek {
@@ -78,10 +80,90 @@ TEST_P(EngineTest, F32MatchesReferenceInBothAttentionForms) {
   EXPECT_LE(rel_diff(run(*absorbing, f.tokens, false), f.ref), 1e-4) << "absorbed prefill";
 }
 
-// Rounded weights or activations move a token's MoE routing when two experts' scores nearly
-// tie, and that token's logits then differ by O(1): no elementwise bound holds for every
-// position. So the bound is per position, and most positions (all but ~1 in 8) must meet it;
-// the argmax must agree as often.
+// kv_b_proj (H*(Dn+Dv), Rkv) reassembled from the engine's wk_b_t (H*Rkv, Dn) and
+// wv_b (H*Dv, Rkv).
+void rebuild_kv_b(const ModelConfig& c, const PreparedLayer& src, Tensor* dst, std::vector<std::shared_ptr<const void>>* storage) {
+  const int64_t H = c.num_attention_heads, Dn = c.qk_nope_head_dim, Dv = c.v_head_dim, Rkv = c.kv_lora_rank;
+  const std::vector<float> wk = dequantize(src.wk_b_t), wv = dequantize(src.wv_b);
+  auto kvb = std::make_shared<std::vector<float>>(H * (Dn + Dv) * Rkv);
+  for (int64_t h = 0; h < H; ++h) {
+    float* head = kvb->data() + h * (Dn + Dv) * Rkv;
+    for (int64_t d = 0; d < Dn; ++d) {
+      for (int64_t r = 0; r < Rkv; ++r) head[d * Rkv + r] = wk[(h * Rkv + r) * Dn + d];
+    }
+    std::copy(wv.begin() + h * Dv * Rkv, wv.begin() + (h + 1) * Dv * Rkv, head + Dn * Rkv);
+  }
+  *dst = Tensor{DType::kF32, {H * (Dn + Dv), Rkv}, reinterpret_cast<const uint8_t*>(kvb->data()), {}};
+  storage->push_back(std::move(kvb));
+}
+
+// `m` with every matrix the engine converts replaced by its rounded form under `q`: quantized
+// exactly as the engine prepares it, then widened to F32. The reference forward on this model
+// sees the engine's weights, so a comparison measures the kernels (and the engine's 8-bit
+// activations), not the weight rounding, which the quality benchmark reports instead.
+// Absorbed decoding does not use kv_b_proj but its per-head splits (kept in BF16); with
+// `absorbed` the model's kv_b_proj is rebuilt from those splits.
+std::shared_ptr<const Model> rounded_model(const Model& m, QuantScheme q, bool absorbed) {
+  ThreadPool pool(1);
+  Result<PreparedWeights> prepared = prepare_weights(m, q, &pool);
+  EXPECT_TRUE(prepared.is_ok()) << prepared.status().to_string();
+  const PreparedWeights& p = *prepared;
+  auto out = std::make_shared<Model>();
+  out->config = m.config;
+  out->weights = m.weights;
+  out->rope = std::make_unique<RopeTable>(m.config);
+  out->storage = m.storage;  // norms, embedding and router stay views into `m`'s files
+  auto widen = [&](const Tensor& prepared_matrix, Tensor* dst) {
+    auto floats = std::make_shared<std::vector<float>>(dequantize(prepared_matrix));
+    *dst = Tensor{DType::kF32, dst->shape, reinterpret_cast<const uint8_t*>(floats->data()), {}};
+    out->storage.push_back(std::move(floats));
+  };
+  auto widen_mlp = [&](const PreparedMlp& src, MlpWeights* dst) {
+    widen(src.gate, &dst->gate_proj);
+    widen(src.up, &dst->up_proj);
+    widen(src.down, &dst->down_proj);
+  };
+  widen(p.lm_head, &out->weights.lm_head);
+  for (size_t l = 0; l < p.layers.size(); ++l) {
+    const PreparedLayer& src = p.layers[l];
+    LayerWeights& dst = out->weights.layers[l];
+    AttentionWeights& a = dst.self_attn;
+    if (m.config.q_lora_rank == 0) {
+      widen(src.q_proj, &a.q_proj);
+    } else {
+      widen(src.q_a_proj, &a.q_a_proj);
+      widen(src.q_b_proj, &a.q_b_proj);
+    }
+    widen(src.kv_a_proj, &a.kv_a_proj_with_mqa);
+    if (absorbed) {
+      rebuild_kv_b(m.config, src, &a.kv_b_proj, &out->storage);
+    } else {
+      widen(src.kv_b_proj, &a.kv_b_proj);
+    }
+    widen(src.o_proj, &a.o_proj);
+    if (!src.is_moe) {
+      widen_mlp(src.mlp, &dst.mlp);
+      continue;
+    }
+    for (size_t e = 0; e < src.experts.size(); ++e) widen_mlp(src.experts[e], &dst.moe.experts[e]);
+    if (src.has_shared) widen_mlp(src.shared, &dst.moe.shared_experts);
+  }
+  return out;
+}
+
+std::vector<float> reference_logits(const Model& m, const std::vector<int32_t>& tokens) {
+  const int64_t T = static_cast<int64_t>(tokens.size());
+  KvCache cache(m.config, AttentionMode::kNaive, T);
+  std::vector<float> logits(T * m.config.vocab_size);
+  EXPECT_TRUE(model_forward(m, tokens, &cache, logits.data()).is_ok());
+  return logits;
+}
+
+// The engine rounds activations (to bf16 or int8), which can move a token's MoE routing when
+// two experts' scores nearly tie; that token's logits then differ by O(1), and through the KV
+// cache the later positions' somewhat too. So no elementwise bound holds for every position:
+// the bound is per position, three in four positions must meet it, and the argmax must agree
+// as often. A wrong kernel misses it at nearly every position.
 void expect_close(const std::vector<float>& got, const std::vector<float>& ref, int64_t V, double tol, const char* what) {
   const int64_t T = static_cast<int64_t>(ref.size()) / V;
   int64_t close = 0, same_top = 0;
@@ -90,8 +172,8 @@ void expect_close(const std::vector<float>& got, const std::vector<float>& ref, 
     close += rel_diff(a, b) <= tol;
     same_top += std::max_element(a.begin(), a.end()) - a.begin() == std::max_element(b.begin(), b.end()) - b.begin();
   }
-  EXPECT_GE(close, T * 7 / 8) << what << ": positions within " << tol << " of the reference";
-  EXPECT_GE(same_top, T * 7 / 8) << what << ": positions with the reference's argmax";
+  EXPECT_GE(close, T * 3 / 4) << what << ": positions within " << tol << " of the reference";
+  EXPECT_GE(same_top, T * 3 / 4) << what << ": positions with the reference's argmax";
 }
 
 TEST_P(EngineTest, AsStoredStaysClose) {
@@ -100,12 +182,21 @@ TEST_P(EngineTest, AsStoredStaysClose) {
   expect_close(run(*e, f.tokens, false), f.ref, f.model->config.vocab_size, 2e-2, "as stored");
 }
 
-TEST_P(EngineTest, QuantizedStaysClose) {
+// Each scheme's kernels against the reference forward on the same rounded weights, prefill
+// (blocked matmul) and decode (matrix-vector) both.
+TEST_P(EngineTest, QuantizedMatchesReferenceOnRoundedWeights) {
   const Fixture f = load(GetParam());
-  for (auto [q, tol] : {std::pair{QuantScheme::kBF16, 2e-2}, std::pair{QuantScheme::kQ8_0, 3e-2},
-                        std::pair{QuantScheme::kQ4_0, 0.25}}) {
-    auto e = engine(f, q);
-    expect_close(run(*e, f.tokens, false), f.ref, f.model->config.vocab_size, tol, quant_scheme_name(q).data());
+  for (QuantScheme q : {QuantScheme::kBF16, QuantScheme::kQ8_0, QuantScheme::kQ4_0, QuantScheme::kQ4_K_M}) {
+    const std::string name(quant_scheme_name(q));
+    auto quantized = engine(f, q);
+    const int64_t V = f.model->config.vocab_size;
+    const std::vector<float> naive_ref = reference_logits(*rounded_model(*f.model, q, false), f.tokens);
+    const std::vector<float> absorbed_ref = reference_logits(*rounded_model(*f.model, q, true), f.tokens);
+    // Prefill rounds activations to bf16 (AMX tiles) or to int8 per 32 values; decode always
+    // to int8 per 32 values, as llama.cpp does. In these 64-wide hidden states a block's
+    // largest value sets a coarse step for the other 31, hence decode's looser bound.
+    expect_close(run(*quantized, f.tokens, false), naive_ref, V, 2e-2, (name + " prefill").c_str());
+    expect_close(run(*quantized, f.tokens, true), absorbed_ref, V, 1e-1, (name + " decode").c_str());
   }
 }
 

@@ -113,7 +113,7 @@ void check(const Case& c, Isa isa) {
 std::vector<Case> cases() {
   std::vector<Case> out;
   for (int64_t M : {1, 3, 4, 9, 13}) {
-    for (int64_t N : {1, 7, 33}) {
+    for (int64_t N : {1, 7, 33, 161}) {
       for (int64_t K : {1, 17, 40, 100}) {
         for (DType t : {DType::kF32, DType::kF16, DType::kBF16}) out.push_back({t, M, N, K});
       }

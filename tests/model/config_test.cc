@@ -86,6 +86,14 @@ TEST(ModelConfig, OutOfRangeValue) {
   expect_error(j, {"\"num_experts_per_tok\" is 300", "[1, 256]"});
 }
 
+// Non-negative JSON integers arrive as unsigned: the lower bound must still apply (a zero
+// moe_layer_freq once passed and divided by zero later).
+TEST(ModelConfig, ZeroBelowLowerBound) {
+  Json j = v3_json();
+  j["moe_layer_freq"] = 0;
+  expect_error(j, {"\"moe_layer_freq\" is 0", "[1, 1024]"});
+}
+
 TEST(ModelConfig, UnsupportedTopkMethod) {
   Json j = v3_json();
   j["topk_method"] = "gready";  // the typo in the V2 config class default; must not be guessed

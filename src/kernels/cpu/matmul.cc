@@ -2,6 +2,7 @@
 // once, and hands weight rows to the pool's threads in chunks.
 #include "kernels/matmul.h"
 
+#include <cpuid.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -29,6 +30,15 @@ bool request_amx() {
   return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
 }
 
+// CPUID leaf 7 EDX bits 22 (AMX-BF16), 24 (AMX-TILE), 25 (AMX-INT8). Read directly: clang 14's
+// __builtin_cpu_supports does not know the AMX feature names.
+bool cpu_has_amx() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  constexpr unsigned kAmxBits = (1u << 22) | (1u << 24) | (1u << 25);
+  return (edx & kAmxBits) == kAmxBits;
+}
+
 CpuSupport detect() {
   CpuSupport s;
   __builtin_cpu_init();
@@ -36,8 +46,7 @@ CpuSupport detect() {
   s.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
              __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bf16");
-  s.amx = s.avx512 && __builtin_cpu_supports("amx-tile") && __builtin_cpu_supports("amx-int8") &&
-          __builtin_cpu_supports("amx-bf16") && request_amx();
+  s.amx = s.avx512 && cpu_has_amx() && request_amx();
   return s;
 }
 
