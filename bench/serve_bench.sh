@@ -2,15 +2,20 @@
 # Load test of `seek serve` on loopback: starts the server on the tiny random-weight DeepSeek-V3
 # model of tools/ref/make_tiny.py (with a byte-level tokenizer and an R1-style chat template
 # written next to it), then runs serve_bench: CLIENTS concurrent streaming clients, REQUESTS
-# chat completions of MAX_TOKENS tokens each, RUNS times. Results go to docs/benchmarks.md.
-#   bench/serve_bench.sh [BUILD_DIR] [CLIENTS] [REQUESTS] [MAX_TOKENS] [RUNS] [-- seek serve options]
+# chat completions of MAX_TOKENS tokens each (user messages of PROMPT_WORDS words), RUNS times.
+# Two baselines come from the same run: before each run, as many requests sent one at a time to
+# the same server (the throughput ratio), and after the runs the same CLIENTS against a server
+# that decodes one request at a time (--parallel 1: what the clients would see without
+# continuous batching). Results go to docs/benchmarks.md.
+#   bench/serve_bench.sh [BUILD_DIR] [CLIENTS] [REQUESTS] [MAX_TOKENS] [RUNS] [PROMPT_WORDS] [-- seek serve options]
 set -euo pipefail
 build=${1:-build/release}
 clients=${2:-32}
 requests=${3:-320}
 max_tokens=${4:-32}
 runs=${5:-3}
-shift $(($# < 5 ? $# : 5))
+prompt_words=${6:-16}
+shift $(($# < 6 ? $# : 6))
 [[ "${1:-}" == "--" ]] && shift
 cd "$(dirname "$0")/.."
 out="$build/bench_serve"
@@ -42,14 +47,36 @@ json.dump(tok, open(d + "/tokenizer.json", "w"), ensure_ascii=False)
 json.dump(config, open(d + "/tokenizer_config.json", "w"), ensure_ascii=False)
 PY
 log="$out/serve.log"
-"$build/src/cli/seek" serve "$model" --port 0 -t 1 --parallel "$clients" --max-queue $((requests + 1)) "$@" 2>"$log" &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  port=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1 | cut -d: -f3 || true)
-  [[ -n "$port" ]] && break
-  sleep 0.1
-done
-[[ -n "${port:-}" ]] || { cat "$log" >&2; exit 1; }
-echo "serve_bench: seek serve $model on port $port; $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-"$build/bench/serve_bench" --port "$port" --clients "$clients" --requests "$requests" --max-tokens "$max_tokens" --runs "$runs"
+pid=""
+trap '[[ -n "$pid" ]] && { kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; }' EXIT
+# Starts seek serve decoding up to $1 requests together (more options in $@); sets pid and port.
+start_server() {
+  local parallel=$1
+  shift
+  "$build/src/cli/seek" serve "$model" --port 0 -t 1 --parallel "$parallel" --max-queue $((requests + 1)) "$@" 2>"$log" &
+  pid=$!
+  port=""
+  for _ in $(seq 100); do
+    port=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1 | cut -d: -f3 || true)
+    [[ -n "$port" ]] && return
+    sleep 0.1
+  done
+  cat "$log" >&2
+  exit 1
+}
+stop_server() {
+  kill "$pid"
+  wait "$pid" || true
+  pid=""
+}
+load=(--clients "$clients" --requests "$requests" --max-tokens "$max_tokens" --prompt-words "$prompt_words")
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), nproc $(nproc), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== seek serve --parallel $clients $*: $clients clients, each run after its baseline of one request at a time"
+start_server "$clients" "$@"
+"$build/bench/serve_bench" --port "$port" "${load[@]}" --runs "$runs" --baseline-clients 1
+stop_server
+echo "== baseline: seek serve --parallel 1 $*: the same $clients clients, decoded one request at a time"
+start_server 1 "$@"
+"$build/bench/serve_bench" --port "$port" "${load[@]}"
+stop_server
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -65,7 +65,7 @@ class Client : public std::enable_shared_from_this<Client> {
 
   void send() {
     if (s_.next >= s_.o.requests) return;
-    const int index = s_.next++;
+    const int index = s_.o.first_request + s_.next++;
     Json body = {{"messages", Json::array({{{"role", "user"}, {"content", prompt(index)}}})},
                  {"max_tokens", s_.o.max_tokens},
                  {"temperature", s_.o.temperature},

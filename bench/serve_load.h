@@ -23,6 +23,8 @@ struct LoadOptions {
   int requests = 320;
   int max_tokens = 32;
   int prompt_words = 16;     // words of the (distinct per request) user message
+  int first_request = 0;     // the index of the first request: prompts differ by index, so
+                             // runs with different ranges do not reuse each other's prompts
   bool ignore_eos = true;    // vLLM's extension: every answer runs to max_tokens
   double temperature = 0.6;
   double timeout_s = 300;    // for the whole run

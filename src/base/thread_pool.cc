@@ -30,7 +30,7 @@ ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_.store(true);
-    epoch_.fetch_add(1);
+    epoch_.store(next_epoch(false));
   }
   wake_.notify_all();
   for (std::thread& t : workers_) t.join();
@@ -49,11 +49,9 @@ void ThreadPool::worker_loop(int index) {
     }
     seen = epoch_.load(std::memory_order_acquire);
     if (stop_.load()) return;
-    const bool chunks = chunk_job_.load(std::memory_order_acquire);
-    // A chunk job may be over and replaced while this worker was not running: then the kind
-    // just read may be the newer job's, so look again from the top.
-    if (epoch_.load(std::memory_order_acquire) != seen) continue;
-    if (!chunks) {
+    // The kind travels in the epoch itself: read separately, a newer job's kind could pair
+    // with this epoch and run a run() job twice, the second time after its caller returned.
+    if (!(seen & 1)) {
       // run() waits for every worker, so no newer job can have replaced this one.
       (*job_)(index);
       pending_.fetch_sub(1, std::memory_order_acq_rel);
@@ -78,12 +76,11 @@ void ThreadPool::take_chunks() {
   }
 }
 
-void ThreadPool::post(bool chunks) {
-  chunk_job_.store(chunks, std::memory_order_relaxed);
+void ThreadPool::post(uint64_t epoch) {
   {
-    // The lock orders the epoch bump against a worker that is about to sleep.
+    // The lock orders the epoch change against a worker that is about to sleep.
     std::lock_guard<std::mutex> lock(mutex_);
-    epoch_.fetch_add(1, std::memory_order_release);
+    epoch_.store(epoch, std::memory_order_release);
   }
   wake_.notify_all();
 }
@@ -95,7 +92,7 @@ void ThreadPool::run(const std::function<void(int)>& fn) {
   }
   job_ = &fn;
   pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
-  post(false);
+  post(next_epoch(false));
   fn(0);
   wait_until([&] { return pending_.load(std::memory_order_acquire) == 0; });
 }
@@ -131,8 +128,9 @@ void ThreadPool::parallel_chunks(int64_t n, int64_t grain, const std::function<v
   chunk_count_ = chunks;
   next_chunk_.store(0, std::memory_order_relaxed);
   chunk_done_.store(0, std::memory_order_relaxed);
-  chunk_state_.store(((epoch_.load(std::memory_order_relaxed) + 1) & 0xffffffffu) << 32, std::memory_order_release);
-  post(true);
+  const uint64_t epoch = next_epoch(true);
+  chunk_state_.store((epoch & 0xffffffffu) << 32, std::memory_order_release);
+  post(epoch);
   take_chunks();
   const uint64_t joined = chunk_state_.fetch_or(kClosed, std::memory_order_acq_rel) & (kClosed - 1);
   wait_until([&] { return chunk_done_.load(std::memory_order_acquire) == static_cast<int>(joined); });

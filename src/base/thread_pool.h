@@ -47,11 +47,12 @@ class ThreadPool {
  private:
   void worker_loop(int index);
   void take_chunks();
-  void post(bool chunks);
+  // The epoch value of the next job: bit 0 is its kind (1: chunks), the rest counts jobs.
+  uint64_t next_epoch(bool chunks) const { return ((epoch_.load(std::memory_order_relaxed) >> 1) + 1) << 1 | uint64_t{chunks}; }
+  void post(uint64_t epoch);
 
   std::vector<std::thread> workers_;
   // The current job, published by the epoch bump: run()'s fn, or parallel_chunks()'s.
-  std::atomic<bool> chunk_job_{false};
   const std::function<void(int)>* job_ = nullptr;
   const std::function<void(int64_t, int64_t)>* chunk_fn_ = nullptr;
   int64_t chunk_n_ = 0, chunk_grain_ = 1, chunk_count_ = 0;
@@ -60,7 +61,7 @@ class ThreadPool {
   // tag matches its epoch and the job is open; the caller closes it after the last chunk.
   std::atomic<uint64_t> chunk_state_{0};
   std::atomic<int> chunk_done_{0};       // joined workers that have finished
-  std::atomic<uint64_t> epoch_{0};       // bumped for each job
+  std::atomic<uint64_t> epoch_{0};       // advanced for each job; carries its kind (bit 0)
   std::atomic<int> pending_{0};          // run(): workers still running the current job
   std::atomic<bool> stop_{false};
   std::mutex mutex_;

@@ -28,6 +28,12 @@ int seek_main(int argc, char** argv) {
   add_template(app, &run);
   add_quantize(app, &run);
   add_serve(app, &run);
+  add_train(app, &run);
+  add_tokenizer(app, &run);
+  add_rl(app, &run);
+  add_r1zero(app, &run);
+  add_sft(app, &run);
+  add_eval(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

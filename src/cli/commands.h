@@ -22,6 +22,12 @@ void add_tokenize(CLI::App& app, RunFn* run);
 void add_template(CLI::App& app, RunFn* run);
 void add_quantize(CLI::App& app, RunFn* run);
 void add_serve(CLI::App& app, RunFn* run);
+void add_train(CLI::App& app, RunFn* run);
+void add_tokenizer(CLI::App& app, RunFn* run);
+void add_rl(CLI::App& app, RunFn* run);
+void add_r1zero(CLI::App& app, RunFn* run);
+void add_sft(CLI::App& app, RunFn* run);  // also `seek distill`
+void add_eval(CLI::App& app, RunFn* run);
 
 // Prints "seek: error: ..." for a failed Status-like message and returns exit code 1.
 int fail(const std::string& message);

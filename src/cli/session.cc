@@ -1,5 +1,6 @@
 #include "cli/session.h"
 
+#include <cstdlib>
 #include <filesystem>
 
 #include <CLI/CLI.hpp>
@@ -7,7 +8,7 @@
 namespace seek::cli {
 
 void add_model_options(CLI::App* cmd, ModelOptions* o) {
-  cmd->add_option("MODEL", o->path, "Hugging Face model directory or .gguf file")->required();
+  cmd->add_option("MODEL", o->path, "Hugging Face model directory or .gguf file (default: the embedded default model)");
   cmd->add_option("--quant", o->quant, "Weight type at load: none (as stored), f32, bf16, q8_0, q4_0, q4_k, q6_k, q4_k_m");
   cmd->add_option("-t,--threads", o->threads, "Threads (default: one per CPU)")->check(CLI::Range(0, 1024));
   cmd->add_option("-c,--ctx", o->ctx, "Context length in tokens")->check(CLI::Range(int64_t{16}, int64_t{1} << 20));
@@ -28,12 +29,18 @@ void add_generate_options(CLI::App* cmd, GenerateOptions* o) {
   cmd->add_flag("--ignore-eos", o->ignore_eos, "Keep generating past the end-of-sequence token");
 }
 
+std::string default_model_dir() {
+  if (const char* env = std::getenv("SEEK_DEFAULT_MODEL"); env != nullptr && *env != '\0') return env;
+  return SEEK_DEFAULT_MODEL_DIR;
+}
+
 Result<Session> open_session(const ModelOptions& o) {
   SEEK_ASSIGN_OR_RETURN(QuantScheme quant, parse_quant_scheme(o.quant));
   Session s;
-  SEEK_ASSIGN_OR_RETURN(Model model, Model::load(o.path));
+  const std::string path = o.path.empty() ? default_model_dir() : o.path;
+  SEEK_ASSIGN_OR_RETURN(Model model, Model::load(path));
   s.model = std::make_shared<const Model>(std::move(model));
-  const std::filesystem::path p(o.path);
+  const std::filesystem::path p(path);
   const std::string dir = std::filesystem::is_directory(p) ? p.string() : p.parent_path().string();
   SEEK_ASSIGN_OR_RETURN(s.tokenizer, Tokenizer::load(dir));
   SEEK_ASSIGN_OR_RETURN(s.engine, Engine::create(s.model, EngineOptions{quant, o.threads}));

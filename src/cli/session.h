@@ -17,7 +17,7 @@ class App;
 namespace seek::cli {
 
 struct ModelOptions {
-  std::string path;           // Hugging Face directory or .gguf file
+  std::string path;           // Hugging Face directory or .gguf file; empty: default_model_dir()
   std::string quant = "none"; // weight type at load (none: as stored)
   int threads = 0;
   int64_t ctx = 4096;         // context length of each sequence
@@ -31,6 +31,10 @@ struct Session {
   std::unique_ptr<Engine> engine;
   Tokenizer tokenizer;
 };
+
+// The model used when a command names none: $SEEK_DEFAULT_MODEL, else the R1-Zero model
+// committed in the source tree (models/default, docs/rl.md).
+std::string default_model_dir();
 
 // Loads the model, prepares the engine and loads the tokenizer from the model directory.
 Result<Session> open_session(const ModelOptions& o);

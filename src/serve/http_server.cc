@@ -342,6 +342,11 @@ void HttpServer::Impl::accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
     if (!ec) {
+      // Each SSE event is a small write that must leave at once: with Nagle's algorithm on, a
+      // token waits for the ACK of the previous one, which the client delays (up to 40 ms on
+      // Linux) because it has nothing to send.
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       auto c = std::make_shared<Connection>(*this, std::move(socket));
       {
         std::lock_guard lock(mu);

@@ -158,6 +158,9 @@ void Scheduler::admit() {
     running_.push_back(std::move(a));
     waiting_.pop_front();
   }
+  // Now, not after the forward pass: submit() counts the queue from these, and a request
+  // admitted at the start of a long pass must not keep occupying a queue place meanwhile.
+  publish_stats();
 }
 
 bool Scheduler::step() {
@@ -187,10 +190,7 @@ bool Scheduler::step() {
     samples.push_back(n == left);
     budget -= n;
   }
-  if (steps.empty()) {
-    publish_stats();
-    return false;
-  }
+  if (steps.empty()) return false;  // admit() published the stats
 
   const int64_t V = runner_.vocab_size();
   logits_.resize(steps.size() * V);

@@ -29,6 +29,24 @@ double Network::head(float* dxn, const float* xn, const int32_t* targets, int64_
   return sum;
 }
 
+double Network::weighted_head(const LossOptions& opt, bool grad) {
+  const int64_t B = ws_.B, T = ws_.T, N = B * T, D = c_.hidden_size, V = c_.vocab_size;
+  logp_.resize(N);
+  entropy_.resize(N);
+  weight_.assign(N, 0.0f);
+  const float* w = f32(w_->lm_head);
+  linear_forward(ws_.logits, ws_.hn, w, N, D, V, pool_);
+  token_softmax(ws_.logits, logp_.data(), entropy_.data(), ws_.targets, N, V, pool_);
+  (*opt.weigh)(TokenView{opt.first_row, B, T, logp_, entropy_, weight_});
+  double loss = 0;
+  for (int64_t n = 0; n < N; ++n) loss -= static_cast<double>(weight_[n]) * logp_[n];
+  if (grad) {
+    weighted_nll_backward(ws_.logits, weight_.data(), ws_.targets, N, V, pool_);
+    linear_backward(ws_.dhn, f32_mut(dw_->lm_head), ws_.logits, ws_.hn, w, N, D, V, false, pool_);
+  }
+  return loss;
+}
+
 Result<LossStats> Network::run(std::span<const int32_t> tokens, const ModelWeights& w, const ModelWeights& dw,
                                const LossOptions& opt, double grad_scale, int64_t* load) {
   const int64_t B = ws_.B, T = ws_.T, N = B * T, D = c_.hidden_size, L = c_.num_hidden_layers;
@@ -62,13 +80,16 @@ Result<LossStats> Network::run(std::span<const int32_t> tokens, const ModelWeigh
     if (w.layers[l].is_moe) load_row += c_.n_routed_experts;
   }
   rmsnorm_forward(ws_.hn, ws_.hn_rstd, ws_.main.res[L], f32(w.norm), N, D, static_cast<float>(c_.rms_norm_eps), pool_);
-  stats.main_loss = head(ws_.dhn, ws_.hn, ws_.targets, N, static_cast<float>(grad_scale / N)) / N;
+  // Weighted losses skip the MTP modules: RL and SFT objectives are on the main head.
+  const int64_t mtp = opt.weigh != nullptr ? 0 : c_.num_nextn_predict_layers;
+  stats.main_loss = opt.weigh != nullptr ? weighted_head(opt, grad)
+                                         : head(ws_.dhn, ws_.hn, ws_.targets, N, static_cast<float>(grad_scale / N)) / N;
   stats.loss = stats.main_loss;
-  for (int64_t k = 1; k <= c_.num_nextn_predict_layers; ++k) forward_mtp(k, opt, grad_scale, &stats, &load_row);
+  for (int64_t k = 1; k <= mtp; ++k) forward_mtp(k, opt, grad_scale, &stats, &load_row);
   stats.loss += stats.balance_loss;
   if (!grad) return stats;
 
-  for (int64_t k = c_.num_nextn_predict_layers; k >= 1; --k) backward_mtp(k, opt, grad_scale);
+  for (int64_t k = mtp; k >= 1; --k) backward_mtp(k, opt, grad_scale);
   zero(ws_.dres, N * D);
   rmsnorm_backward(ws_.dres, f32_mut(dw.norm), ws_.scratch.norm, ws_.dhn, ws_.main.res[L], ws_.hn_rstd, f32(w.norm), N,
                    D, pool_);

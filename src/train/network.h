@@ -18,6 +18,7 @@
 #include "base/thread_pool.h"
 #include "train/ops.h"
 #include "train/params.h"
+#include "train/token_loss.h"
 #include "train/workspace.h"
 
 namespace seek::train {
@@ -25,11 +26,17 @@ namespace seek::train {
 struct LossOptions {
   double mtp_lambda = 0.3;   // lambda, DeepSeek-V3 §4.2 (0.3 for the first 10T tokens)
   double balance_alpha = 1e-4;  // alpha of the sequence-wise balance loss, §4.2
+  // When set, the main head's loss is sum_n w_n * (-log p(t_n)) with the weights from this
+  // callback (train/token_loss.h: RL, masked SFT), its gradient w_n exactly (grad_scale then
+  // scales only the balance loss), and the MTP modules are not run. first_row numbers this
+  // batch's first sequence in the callback's view.
+  const TokenWeigher* weigh = nullptr;
+  int64_t first_row = 0;
 };
 
 struct LossStats {
   double loss = 0;          // the total above
-  double main_loss = 0;     // next-token cross-entropy, nats per token
+  double main_loss = 0;     // next-token cross-entropy, nats per token (weighted: sum w * -log p)
   std::vector<double> mtp_loss;  // per MTP module, nats per token
   double balance_loss = 0;  // alpha included, summed over MoE layers
 };
@@ -63,6 +70,8 @@ class Network {
   void forward_mtp(int64_t k, const LossOptions& opt, double grad_scale, LossStats* stats, int64_t** load);
   void backward_mtp(int64_t k, const LossOptions& opt, double grad_scale);
   double head(float* dxn, const float* xn, const int32_t* targets, int64_t rows, float dscale);
+  // The main head under LossOptions::weigh; returns sum_n w_n * (-logp_n).
+  double weighted_head(const LossOptions& opt, bool grad);
 
   ModelConfig c_;
   ThreadPool* pool_;
@@ -71,6 +80,7 @@ class Network {
   std::vector<int64_t> moe_layers_;
   const ModelWeights* w_ = nullptr;   // during run()
   const ModelWeights* dw_ = nullptr;
+  std::vector<float> logp_, entropy_, weight_;  // (B, T) weighted mode only
 };
 
 }  // namespace seek::train

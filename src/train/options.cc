@@ -77,6 +77,16 @@ Result<TrainOptions> parse_train_options(const Json& j, const TrainOptions& base
   return o;
 }
 
+Json train_options_json(const TrainOptions& o) {
+  return Json{{"batch_size", o.batch_size}, {"seq_len", o.seq_len}, {"grad_accum_steps", o.grad_accum_steps},
+              {"seed", o.seed}, {"init_std", o.init_std}, {"lr", o.schedule.lr}, {"min_lr", o.schedule.min_lr},
+              {"warmup_steps", o.schedule.warmup_steps}, {"hold_steps", o.schedule.hold_steps},
+              {"decay_steps", o.schedule.decay_steps}, {"beta1", o.adamw.beta1}, {"beta2", o.adamw.beta2},
+              {"eps", o.adamw.eps}, {"weight_decay", o.adamw.weight_decay}, {"grad_clip", o.grad_clip},
+              {"bias_update_speed", o.bias_update_speed}, {"bias_update_interval", o.bias_update_interval},
+              {"balance_alpha", o.balance_alpha}, {"mtp_lambda", o.mtp_lambda}, {"data_parallel", o.data_parallel}};
+}
+
 Status validate_train_options(const TrainOptions& o, const ModelConfig& c) {
   SEEK_RETURN_IF_ERROR(check(o.batch_size >= 1, "batch_size", fmt::format("is {}, must be >= 1", o.batch_size)));
   SEEK_RETURN_IF_ERROR(check(o.seq_len > c.num_nextn_predict_layers, "seq_len",

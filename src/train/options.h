@@ -41,6 +41,10 @@ struct TrainOptions {
 // value of the wrong type or out of range is an error naming it. `base` supplies the defaults.
 Result<TrainOptions> parse_train_options(const Json& j, const TrainOptions& base = {});
 
+// The options as the JSON object parse_train_options reads (every key, so a resume can tell
+// whether a run's options changed).
+Json train_options_json(const TrainOptions& o);
+
 // Checks the options and that the trainer supports `c` (even RoPE dims, consistent expert
 // groups, T greater than the MTP depth, sizes within 32-bit BLAS indices, ...).
 Status validate_train_options(const TrainOptions& o, const ModelConfig& c);

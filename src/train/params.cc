@@ -41,9 +41,9 @@ double uniform_open(uint64_t bits) { return (static_cast<double>(bits >> 11) + 0
 
 }  // namespace
 
-Result<ParamStore> ParamStore::create(const ModelConfig& c) {
-  ParamStore p;
-  p.config_ = c;
+std::vector<ParamTensor> ParamStore::layout(const ModelConfig& c, int64_t* size) {
+  std::vector<ParamTensor> tensors;
+  *size = 0;
   ModelWeights scratch;
   for (const WeightSpec& spec : weight_specs(c, &scratch)) {
     if (spec.optional) continue;
@@ -51,13 +51,20 @@ Result<ParamStore> ParamStore::create(const ModelConfig& c) {
     t.name = spec.name;
     t.shape = spec.shape;
     t.numel = shape_numel(spec.shape);
-    t.offset = p.size_;
+    t.offset = *size;
     t.role = spec.role;
     t.trainable = !is_bias_buffer(spec.name);
     t.decay = t.trainable && spec.shape.size() >= 2;
-    p.size_ += train::round_up_line(t.numel);
-    p.tensors_.push_back(std::move(t));
+    *size += train::round_up_line(t.numel);
+    tensors.push_back(std::move(t));
   }
+  return tensors;
+}
+
+Result<ParamStore> ParamStore::create(const ModelConfig& c) {
+  ParamStore p;
+  p.config_ = c;
+  p.tensors_ = layout(c, &p.size_);
   if (p.size_ == 0) return Status::invalid_argument("[params] the config implies no parameters");
   train::AlignedFloats values = train::make_aligned_floats(p.size_);
   p.values_ = std::shared_ptr<float[]>(values.release(), train::AlignedDelete());

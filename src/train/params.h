@@ -41,6 +41,9 @@ class ParamStore {
   // trainer cannot run (see train/trainer.h: validate_train_config).
   static Result<ParamStore> create(const ModelConfig& c);
 
+  // The tensors and the flat size (floats) `c` implies, without allocating: memory estimates.
+  static std::vector<ParamTensor> layout(const ModelConfig& c, int64_t* size);
+
   ParamStore(ParamStore&&) = default;
   ParamStore& operator=(ParamStore&&) = default;
 
@@ -56,6 +59,8 @@ class ParamStore {
   const float* grads() const { return grads_.get(); }
   float* moment1() { return m_.get(); }  // AdamW first moment
   float* moment2() { return v_.get(); }  // AdamW second moment
+  const float* moment1() const { return m_.get(); }
+  const float* moment2() const { return v_.get(); }
 
   // The values (and the gradients) as Tensor F32 views in the Hugging Face module tree; shared
   // MTP embedding/head and a tied lm_head view the main tensors, so gradients through them add up.

@@ -30,8 +30,8 @@ int replica_count(const TrainOptions& o, int threads) {
 }  // namespace
 
 int64_t Trainer::memory_bytes(const ModelConfig& c, const TrainOptions& o, int threads) {
-  Result<ParamStore> layout = ParamStore::create(c);
-  const int64_t params = layout.is_ok() ? layout->size() : 0;
+  int64_t params = 0;
+  ParamStore::layout(c, &params);
   const int R = replica_count(o, threads);
   // Each replica's activations for its share of the batch (the largest share, rounded up).
   const int64_t share = (o.batch_size + R - 1) / R;
@@ -75,36 +75,58 @@ Trainer::Trainer(ParamStore params, const TrainOptions& o, ThreadPool* pool)
 
 int64_t Trainer::tokens_per_step() const { return options_.grad_accum_steps * options_.batch_size * (options_.seq_len + 1); }
 
-void Trainer::run_replica(Replica& r, std::span<const int32_t> tokens, int64_t micro, bool grad, ThreadPool* pool) {
+void Trainer::run_replica(Replica& r, std::span<const int32_t> tokens, int64_t micro, const Pass& pass,
+                          ThreadPool* pool) {
   const int64_t row = options_.seq_len + 1, per = options_.batch_size * row;
   // Each replica's losses are means over its own sequences: weight them by its share.
   const double share = static_cast<double>(r.count) / options_.batch_size;
   const ModelWeights& dw = &r == &replicas_[0] ? params_.grad_weights() : r.grad_views;
+  const ModelWeights other = pass.values != nullptr ? params_.bind(pass.values) : ModelWeights{};
+  const ModelWeights& w = pass.values != nullptr ? other : params_.weights();
   // Replica 0 accumulates into the store's gradients; the others' arrays are zero already (made
   // so, and kept so by reduce_grads after each step).
-  if (grad && &r == &replicas_[0]) std::memset(params_.grads(), 0, params_.size() * sizeof(float));
+  if (pass.grad && &r == &replicas_[0]) std::memset(params_.grads(), 0, params_.size() * sizeof(float));
   std::fill(r.load.begin(), r.load.end(), 0);
   r.loss = LossStats{};
   r.status = Status::ok();
+  train::LossOptions lo = loss_options(options_);
+  lo.weigh = pass.weigh;
   for (int64_t m = 0; m < micro; ++m) {
-    Result<LossStats> l = r.net->run(tokens.subspan(m * per + r.first * row, r.count * row), params_.weights(), dw,
-                                     loss_options(options_), grad ? share / micro : 0.0, r.load.data());
+    lo.first_row = m * options_.batch_size + r.first;
+    Result<LossStats> l = r.net->run(tokens.subspan(m * per + r.first * row, r.count * row), w, dw, lo,
+                                     pass.grad ? share / micro : 0.0, r.load.data());
     if (!l.is_ok()) {
       r.status = l.status();
       return;
     }
-    add_loss(&r.loss, *l, share / micro);
+    // A weighted loss is already a sum over its positions: add it up unscaled.
+    add_loss(&r.loss, *l, pass.weigh != nullptr ? 1.0 : share / micro);
   }
 }
 
-Status Trainer::run_replicas(std::span<const int32_t> tokens, int64_t micro, bool grad) {
+Status Trainer::run_replicas(std::span<const int32_t> tokens, int64_t micro, const Pass& pass) {
   if (replicas_.size() == 1) {
-    run_replica(replicas_[0], tokens, micro, grad, pool_);
+    run_replica(replicas_[0], tokens, micro, pass, pool_);
   } else {
-    pool_->run([&](int t) { run_replica(replicas_[t], tokens, micro, grad, nullptr); });
+    pool_->run([&](int t) { run_replica(replicas_[t], tokens, micro, pass, nullptr); });
   }
   for (const Replica& r : replicas_) SEEK_RETURN_IF_ERROR(r.status);
   return Status::ok();
+}
+
+Result<int64_t> Trainer::count_micro_batches(std::span<const int32_t> tokens) const {
+  const int64_t per = options_.batch_size * (options_.seq_len + 1);
+  if (tokens.empty() || static_cast<int64_t>(tokens.size()) % per != 0) {
+    return Status::invalid_argument(fmt::format("[train] expected a multiple of {} token ids ({} sequences x {} + 1), got {}",
+                                                per, options_.batch_size, options_.seq_len, tokens.size()));
+  }
+  const int32_t V = static_cast<int32_t>(config().vocab_size);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i] < 0 || tokens[i] >= V) {
+      return Status::invalid_argument(fmt::format("[train] token {} at index {} is outside the vocabulary [0, {})", tokens[i], i, V));
+    }
+  }
+  return static_cast<int64_t>(tokens.size()) / per;
 }
 
 Result<StepStats> Trainer::step(std::span<const int32_t> tokens) {
@@ -113,13 +135,33 @@ Result<StepStats> Trainer::step(std::span<const int32_t> tokens) {
         "[train] a step takes {} token ids ({} micro-batches x {} sequences x {} + 1), got {}", tokens_per_step(),
         options_.grad_accum_steps, options_.batch_size, options_.seq_len, tokens.size()));
   }
-  const int32_t V = static_cast<int32_t>(config().vocab_size);
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    if (tokens[i] < 0 || tokens[i] >= V) {
-      return Status::invalid_argument(fmt::format("[train] token {} at index {} is outside the vocabulary [0, {})", tokens[i], i, V));
-    }
+  SEEK_RETURN_IF_ERROR(count_micro_batches(tokens).status());
+  SEEK_RETURN_IF_ERROR(run_replicas(tokens, options_.grad_accum_steps, Pass{.grad = true}));
+  return finish_step();
+}
+
+Result<StepStats> Trainer::step_weighted(std::span<const int32_t> tokens, const TokenWeigher& weigh) {
+  SEEK_ASSIGN_OR_RETURN(int64_t micro, count_micro_batches(tokens));
+  SEEK_RETURN_IF_ERROR(run_replicas(tokens, micro, Pass{.grad = true, .weigh = &weigh}));
+  return finish_step();
+}
+
+Status Trainer::token_logprobs(std::span<const int32_t> tokens, std::span<float> logp, std::span<float> entropy,
+                               const float* values) {
+  SEEK_ASSIGN_OR_RETURN(int64_t micro, count_micro_batches(tokens));
+  const int64_t T = options_.seq_len, n = micro * options_.batch_size * T;
+  if (static_cast<int64_t>(logp.size()) != n || static_cast<int64_t>(entropy.size()) != n) {
+    return Status::invalid_argument(fmt::format("[train] token_logprobs: {} positions, but the outputs hold {} and {}",
+                                                n, logp.size(), entropy.size()));
   }
-  SEEK_RETURN_IF_ERROR(run_replicas(tokens, options_.grad_accum_steps, /*grad=*/true));
+  const TokenWeigher copy_out = [&](const TokenView& v) {
+    std::copy(v.logp.begin(), v.logp.end(), logp.begin() + v.row * T);
+    std::copy(v.entropy.begin(), v.entropy.end(), entropy.begin() + v.row * T);
+  };
+  return run_replicas(tokens, micro, Pass{.values = values, .weigh = &copy_out});
+}
+
+StepStats Trainer::finish_step() {
   StepStats stats;
   stats.load.assign(pending_load_.size(), 0);
   std::vector<float*> others;
@@ -148,12 +190,8 @@ Result<StepStats> Trainer::step(std::span<const int32_t> tokens) {
 }
 
 Result<LossStats> Trainer::evaluate(std::span<const int32_t> tokens) {
-  const int64_t per = options_.batch_size * (options_.seq_len + 1);
-  if (tokens.empty() || static_cast<int64_t>(tokens.size()) % per != 0) {
-    return Status::invalid_argument(fmt::format("[train] evaluate takes a multiple of {} token ids ({} sequences x {} + 1), got {}",
-                                                per, options_.batch_size, options_.seq_len, tokens.size()));
-  }
-  SEEK_RETURN_IF_ERROR(run_replicas(tokens, static_cast<int64_t>(tokens.size()) / per, /*grad=*/false));
+  SEEK_ASSIGN_OR_RETURN(int64_t micro, count_micro_batches(tokens));
+  SEEK_RETURN_IF_ERROR(run_replicas(tokens, micro, Pass{}));
   LossStats sum;
   for (const Replica& r : replicas_) add_loss(&sum, r.loss, 1.0);
   return sum;

@@ -77,6 +77,19 @@ class Trainer {
   // sequence T + 1 ids. A bad id fails the step before any state changes.
   Result<StepStats> step(std::span<const int32_t> tokens);
 
+  // Policy-gradient / masked step (train/token_loss.h): each micro-batch's loss is
+  // sum_n w_n * (-log p(t_n)) with the weights `weigh` picks from the forward pass, summed
+  // over the micro-batches (the weights carry all scaling); MTP modules do not run. `tokens`
+  // is any whole number of micro-batches (B*(T+1) ids each); view.row counts sequences from
+  // the first. Clipping, AdamW, the schedule and the bias update are as in step().
+  Result<StepStats> step_weighted(std::span<const int32_t> tokens, const TokenWeigher& weigh);
+
+  // Forward only: log p(target) and the entropy at every position of a whole number of
+  // micro-batches, (sequences, T) row-major, under this trainer's weights or, when `values`
+  // is given, another parameter array of the same layout (a frozen reference policy).
+  Status token_logprobs(std::span<const int32_t> tokens, std::span<float> logp, std::span<float> entropy,
+                        const float* values = nullptr);
+
   // Loss of a whole number of micro-batches (B*(T+1) ids each) without touching any state;
   // LossStats averaged over them (validation loss). Expert loads are not counted.
   Result<LossStats> evaluate(std::span<const int32_t> tokens);
@@ -101,10 +114,21 @@ class Trainer {
   };
 
   Trainer(ParamStore params, const TrainOptions& o, ThreadPool* pool);
-  // Runs every replica over the micro-batches of `tokens` (gradients when `grad`), summing
-  // losses and loads into the replicas' own fields.
-  Status run_replicas(std::span<const int32_t> tokens, int64_t micro, bool grad);
-  void run_replica(Replica& r, std::span<const int32_t> tokens, int64_t micro, bool grad, ThreadPool* pool);
+  // How run_replicas runs the model: gradients or not, the parameters (null: params_), a
+  // token weigher (null: the pretraining losses).
+  struct Pass {
+    bool grad = false;
+    const float* values = nullptr;
+    const TokenWeigher* weigh = nullptr;
+  };
+  // Runs every replica over the micro-batches of `tokens`, summing losses and loads into the
+  // replicas' own fields.
+  Status run_replicas(std::span<const int32_t> tokens, int64_t micro, const Pass& pass);
+  void run_replica(Replica& r, std::span<const int32_t> tokens, int64_t micro, const Pass& pass, ThreadPool* pool);
+  // Checks that `tokens` is a whole number of micro-batches of valid ids; returns how many.
+  Result<int64_t> count_micro_batches(std::span<const int32_t> tokens) const;
+  // Sums the replicas' gradients, clips, updates the weights and the balance biases.
+  StepStats finish_step();
 
   ParamStore params_;
   TrainOptions options_;

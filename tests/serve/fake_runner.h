@@ -2,7 +2,7 @@
 // forward pass appends the steps' tokens to their sequences (so prefix caching sees real
 // token histories) and writes logits that make one token certain: the one `next` picks from
 // the sequence's tokens so far. It records every batch, can sleep per pass to emulate compute,
-// and can hold passes at a gate so tests can act while a generation is in flight.
+// and can hold passes at a gate so tests can act, knowing a generation is in flight.
 #pragma once
 
 #include <algorithm>
@@ -48,7 +48,13 @@ class FakeRunner final : public Runner {
   Status forward(std::span<const Step> steps, float* logits) override {
     {
       std::unique_lock lock(mu_);
-      gate_cv_.wait(lock, [&] { return open_; });
+      if (passes_before_hold_ >= 0 && passes_before_hold_-- == 0) open_ = false;
+      if (!open_) {
+        ++held_;
+        held_cv_.notify_all();
+        gate_cv_.wait(lock, [&] { return open_; });
+        --held_;
+      }
       std::vector<int64_t> batch;
       for (const Step& s : steps) batch.push_back(static_cast<int64_t>(s.tokens.size()));
       batches_.push_back(std::move(batch));
@@ -80,6 +86,21 @@ class FakeRunner final : public Runner {
     }
     gate_cv_.notify_all();
   }
+  // Opens the gate for `passes` more forward passes, then closes it: the pass after them waits.
+  void hold_after(int passes) {
+    {
+      std::lock_guard lock(mu_);
+      open_ = true;
+      passes_before_hold_ = passes;
+    }
+    gate_cv_.notify_all();
+  }
+  // Waits until a forward pass is held at the closed gate (so the batch it carries has been
+  // admitted and is in flight); false after `timeout`.
+  bool wait_held(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    std::unique_lock lock(mu_);
+    return held_cv_.wait_for(lock, timeout, [&] { return held_ > 0; });
+  }
   // Tokens per step of every forward pass so far.
   std::vector<std::vector<int64_t>> batches() const {
     std::lock_guard lock(mu_);
@@ -92,8 +113,10 @@ class FakeRunner final : public Runner {
   NextToken next_;
   std::chrono::milliseconds delay_{0};
   mutable std::mutex mu_;
-  std::condition_variable gate_cv_;
+  std::condition_variable gate_cv_, held_cv_;
   bool open_ = true;
+  int held_ = 0;                 // passes waiting at the gate
+  int passes_before_hold_ = -1;  // hold_after's count; -1: none
   bool fail_next_ = false;
   std::vector<std::vector<int64_t>> batches_;
 };

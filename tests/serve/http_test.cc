@@ -26,19 +26,43 @@ std::string chat_body(const std::string& extra) {
   return std::string(R"({"messages": [{"role": "user", "content": "What is 2+2?"}], )") + extra + "}";
 }
 
+// Everything a raw connection receives until the server closes it.
+std::string read_all(int fd) {
+  std::string all;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;) all.append(buf, n);
+  ::close(fd);
+  return all;
+}
+
 class HttpTest : public ::testing::Test {
  protected:
   void SetUp() override { tokenizer_ = make_tokenizer(seek::testing::make_temp_dir()); }
   void start(ServeOptions o = test_options(), const std::string& script = kScript) { s_ = start_fake_server(tokenizer_, script, o); }
   FakeRunner& runner() { return static_cast<FakeRunner&>(*s_.runner); }
 
-  // Polls /metrics until `line` appears (a gauge or counter with its value).
+  // Polls /metrics until `line` appears (a gauge or counter with its value). The bound is
+  // generous because only a failing test waits it out (sanitizer builds on a busy machine).
   bool wait_for_metric(const std::string& line, std::vector<std::string> headers = {}) {
-    for (int i = 0; i < 300; ++i) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
       if (get(s_.port, "/metrics", headers).body.find(line + "\n") != std::string::npos) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return false;
+  }
+
+  // Closes `fd`, whose generation is held at the runner's closed gate, and checks that the
+  // server cancels it and frees its cache. The gate opens only once the server has dropped the
+  // connection (the one left is the /metrics request's own): opened earlier, the generation
+  // could finish first.
+  void disconnect_and_expect_cancelled(int fd) {
+    ::close(fd);
+    EXPECT_TRUE(wait_for_metric("seek:http_connections 1")) << get(s_.port, "/metrics").body;
+    runner().set_gate(true);
+    EXPECT_TRUE(wait_for_metric("seek:requests_finished_total{finished_reason=\"cancelled\"} 1")) << get(s_.port, "/metrics").body;
+    EXPECT_TRUE(wait_for_metric("seek:num_requests_running 0"));
+    EXPECT_TRUE(wait_for_metric("seek:kv_cache_bytes{state=\"active\"} 0"));
   }
 
   Tokenizer tokenizer_;
@@ -121,6 +145,15 @@ TEST_F(HttpTest, StreamedChatCompletion) {
   EXPECT_EQ(usage["completion_tokens"], static_cast<int64_t>(ids(tokenizer_, kScript).size()));
 }
 
+TEST_F(HttpTest, StopStringEndsTheAnswer) {
+  start();
+  const Json j = body_json(post(s_.port, "/v1/chat/completions", chat_body(R"("stop": ["xyz", "answer"])")));
+  const Json& c = j["choices"][0];
+  EXPECT_EQ(c["message"]["reasoning_content"], "Two and two.");
+  EXPECT_EQ(c["message"]["content"], "The ") << "the stop string is not included";
+  EXPECT_EQ(c["finish_reason"], "stop");
+}
+
 TEST_F(HttpTest, Completions) {
   ServeOptions o = test_options();
   start(o, "abc def");
@@ -147,10 +180,7 @@ TEST_F(HttpTest, KeepAliveServesRequestsInTurn) {
   const int fd = connect_loopback(s_.port);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(::send(fd, two.data(), two.size(), 0), static_cast<ssize_t>(two.size()));
-  std::string all;
-  char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;) all.append(buf, n);
-  ::close(fd);
+  const std::string all = read_all(fd);
   size_t count = 0;
   for (size_t p = 0; (p = all.find("HTTP/1.1 200 OK", p)) != std::string::npos; ++p) ++count;
   EXPECT_EQ(count, 3u) << all;
@@ -222,18 +252,18 @@ TEST_F(HttpTest, BadRequestsGetOpenAiShapedErrors) {
 }
 
 TEST_F(HttpTest, ClientDisconnectCancelsItsGeneration) {
-  start(test_options(), "a b c d e f g h i j k l m n o p q r s t u v w x y z a b c d e f g h i j k l m n o p");
-  runner().set_delay(std::chrono::milliseconds(20));
+  start(test_options(), "a b c d e f g h i j k l m n o p q r s t u v w x y z");
+  runner().hold_after(4);  // the prompt and three tokens, then the next pass waits at the gate
   const int fd = connect_loopback(s_.port);
   const std::string req = request_text("POST", "/v1/chat/completions", chat_body(R"("stream": true)"));
   ASSERT_EQ(::send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
+  ASSERT_TRUE(runner().wait_held()) << "the generation never got going";
+  std::string got;
   char buf[1024];
-  ASSERT_GT(::recv(fd, buf, sizeof(buf), 0), 0);  // the stream started
+  for (ssize_t n; got.find("reasoning_content") == std::string::npos && (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;) got.append(buf, n);
+  ASSERT_NE(got.find("reasoning_content"), std::string::npos) << "the stream started: " << got;
   EXPECT_TRUE(wait_for_metric("seek:num_requests_running 1"));
-  ::close(fd);
-  EXPECT_TRUE(wait_for_metric("seek:requests_finished_total{finished_reason=\"cancelled\"} 1"));
-  EXPECT_TRUE(wait_for_metric("seek:num_requests_running 0"));
-  EXPECT_TRUE(wait_for_metric("seek:kv_cache_bytes{state=\"active\"} 0"));
+  disconnect_and_expect_cancelled(fd);
 }
 
 TEST_F(HttpTest, NonStreamedClientDisconnectAlsoCancels) {
@@ -242,10 +272,9 @@ TEST_F(HttpTest, NonStreamedClientDisconnectAlsoCancels) {
   const int fd = connect_loopback(s_.port);
   const std::string req = request_text("POST", "/v1/chat/completions", kChat);
   ASSERT_EQ(::send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ::close(fd);
-  runner().set_gate(true);
-  EXPECT_TRUE(wait_for_metric("seek:requests_finished_total{finished_reason=\"cancelled\"} 1"));
+  ASSERT_TRUE(runner().wait_held()) << "the request never reached a forward pass";
+  // Nothing is being written to this client, so only watching the socket notices that it left.
+  disconnect_and_expect_cancelled(fd);
 }
 
 TEST_F(HttpTest, RequestTimeoutEndsTheGenerationWithAnError) {
@@ -268,15 +297,24 @@ TEST_F(HttpTest, SilentStreamsGetKeepAliveComments) {
   ServeOptions o = test_options();
   o.http.ping_interval = std::chrono::milliseconds(50);
   start(o);
-  runner().set_gate(false);  // a long "prefill"
-  std::thread open([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    runner().set_gate(true);
-  });
-  const HttpReply r = post(s_.port, "/v1/chat/completions", chat_body(R"("stream": true)"));
-  open.join();
-  EXPECT_EQ(r.body.rfind(": keep-alive\n\n", 0), 0u) << r.body.substr(0, 200);
-  EXPECT_EQ(sse_data(r.body).back(), "[DONE]");
+  runner().set_gate(false);  // a long "prefill": the stream stays silent until the gate opens
+  const int fd = connect_loopback(s_.port);
+  ASSERT_GE(fd, 0);
+  const timeval limit{20, 0};  // a failing server must not hang the test
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+  const std::string req = request_text("POST", "/v1/chat/completions", chat_body(R"("stream": true)"));
+  ASSERT_EQ(::send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
+  std::string all;
+  char buf[4096];
+  ssize_t n = 0;
+  while (all.find(": keep-alive\n\n") == std::string::npos && (n = ::recv(fd, buf, sizeof(buf), 0)) > 0) all.append(buf, n);
+  runner().set_gate(true);
+  while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) all.append(buf, n);
+  ::close(fd);
+  const size_t ping = all.find(": keep-alive\n\n"), data = all.find("data: ");
+  ASSERT_NE(ping, std::string::npos) << all;
+  EXPECT_LT(ping, data) << "the comment comes while the stream is silent: " << all;
+  EXPECT_NE(all.find("data: [DONE]"), std::string::npos) << all;
 }
 
 TEST_F(HttpTest, CrossOriginRequestsNeedCors) {
@@ -338,15 +376,48 @@ TEST_F(HttpTest, ConnectionLimit) {
   o.http.max_connections = 2;
   start(o);
   const int a = connect_loopback(s_.port), b = connect_loopback(s_.port);
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_EQ(get(s_.port, "/health").status, 503);
+  // Once the server has accepted both idle connections, a third is refused.
+  bool refused = false;
+  for (int i = 0; i < 2000 && !refused; ++i) {
+    const HttpReply r = get(s_.port, "/health");
+    refused = r.status == 503;
+    if (refused) EXPECT_EQ(body_json(r)["error"]["type"], "server_overloaded") << r.body;
+    else std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(refused) << "a third connection was never refused";
   ::close(a);
   ::close(b);
-  for (int i = 0; i < 100 && s_.server; ++i) {
+  for (int i = 0; i < 2000; ++i) {
     if (get(s_.port, "/health").status == 200) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   FAIL() << "connections were not released";
+}
+
+TEST_F(HttpTest, FullQueueGets503WhileQueuedRequestsAreServed) {
+  ServeOptions o = test_options();
+  o.scheduler.max_running = 1;
+  o.scheduler.max_waiting = 1;
+  start(o);
+  runner().set_gate(false);
+  const std::string req = request_text("POST", "/v1/chat/completions", kChat);
+  const int running = connect_loopback(s_.port);
+  ASSERT_EQ(::send(running, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
+  ASSERT_TRUE(runner().wait_held()) << "the first request never ran";
+  // Admitted while its pass is held: the one queue place is free for the second request.
+  const int queued = connect_loopback(s_.port);
+  ASSERT_EQ(::send(queued, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
+  EXPECT_TRUE(wait_for_metric("seek:num_requests_waiting 1")) << get(s_.port, "/metrics").body;
+  const HttpReply third = post(s_.port, "/v1/chat/completions", kChat);
+  EXPECT_EQ(third.status, 503);
+  EXPECT_EQ(third.header("retry-after"), "1");
+  EXPECT_EQ(body_json(third)["error"]["type"], "server_overloaded");
+  runner().set_gate(true);
+  for (int fd : {running, queued}) {
+    const std::string all = read_all(fd);
+    EXPECT_EQ(all.rfind("HTTP/1.1 200 OK", 0), 0u) << all;
+    EXPECT_NE(all.find("The answer is 4."), std::string::npos) << all;
+  }
 }
 
 TEST_F(HttpTest, ExpectContinueIsAnswered) {
@@ -360,10 +431,7 @@ TEST_F(HttpTest, ExpectContinueIsAnswered) {
   ASSERT_GT(n, 0);
   EXPECT_EQ(std::string(buf, n), "HTTP/1.1 100 Continue\r\n\r\n");
   ASSERT_EQ(::send(fd, kChat, std::strlen(kChat), 0), static_cast<ssize_t>(std::strlen(kChat)));
-  std::string all;
-  for (ssize_t k; (k = ::recv(fd, buf, sizeof(buf), 0)) > 0;) all.append(buf, k);
-  ::close(fd);
-  EXPECT_EQ(all.rfind("HTTP/1.1 200 OK", 0), 0u);
+  EXPECT_EQ(read_all(fd).rfind("HTTP/1.1 200 OK", 0), 0u);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // The server on a real tiny golden model (random weights, so the text is random): greedy
 // answers equal `seek generate`'s for the same prompt (the server and the CLI share Completion),
-// a follow-up turn reuses exactly the shared prompt prefix, and concurrent requests share
-// forward passes.
+// a seed makes sampling repeatable, a follow-up turn reuses exactly the shared prompt prefix,
+// and concurrent requests share forward passes.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -56,6 +56,19 @@ TEST_F(ModelServerTest, GreedyAnswerEqualsSeekGenerate) {
   EXPECT_EQ(served, g->text);
   EXPECT_EQ(reply["usage"]["completion_tokens"], 20);
   EXPECT_EQ(reply["choices"][0]["finish_reason"], "length");
+}
+
+TEST_F(ModelServerTest, SeedMakesSamplingRepeatable) {
+  auto answer = [&](int seed) {
+    const OJson body = {{"messages", {{{"role", "user"}, {"content", "Pick some random words."}}}},
+                        {"temperature", 1.0}, {"top_p", 1.0}, {"max_tokens", 16}, {"ignore_eos", true}, {"seed", seed}};
+    const Json m = body_json(post(s_.port, "/v1/chat/completions", body.dump()))["choices"][0]["message"];
+    return m.value("reasoning_content", "") + m.value("content", "");
+  };
+  const std::string a = answer(7);
+  EXPECT_FALSE(a.empty());
+  EXPECT_EQ(answer(7), a) << "the same seed samples the same tokens";
+  EXPECT_NE(answer(8), a) << "another seed samples others";
 }
 
 TEST_F(ModelServerTest, FollowUpTurnReusesTheSharedPrefix) {

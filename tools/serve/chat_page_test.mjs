@@ -26,15 +26,23 @@ try {
     await page.fill("#api_key", apiKey);
     await page.dispatchEvent("#api_key", "change");
     await page.reload();
+    // Before the key was set, the page's request for the model name got a 401, which Chromium
+    // logs as a console error; only errors of the keyed session count.
+    errors.length = 0;
   }
-  await page.waitForFunction(() => document.getElementById("model").textContent.length > 0, null, { timeout: 10_000 });
+  // The model's name, not the "(needs an API key)" hint: the key was saved and sent.
+  await page.waitForFunction(() => /^[^(]/.test(document.getElementById("model").textContent), null, { timeout: 10_000 });
   const model = await page.textContent("#model");
 
   async function ask(question, n) {
     await page.fill("#prompt", question);
     await page.press("#prompt", "Enter");
     const answer = page.locator(".message.assistant").nth(n);
-    await answer.locator(".stats[data-done]").waitFor({ timeout: 30_000 });
+    // data-done is set when the answer ends, however it ends; an error leaves the stats empty.
+    await answer.locator(".stats[data-done]").waitFor({ state: "attached", timeout: 30_000 });
+    if (await answer.locator(".error").count()) {
+      throw new Error(`answer ${n} failed in the page: ${await answer.locator(".error").textContent()}`);
+    }
     return {
       content: await answer.locator(".content").textContent(),
       reasoning: await answer.locator(".reasoning .text").textContent(),
