@@ -38,9 +38,9 @@ int64_t perturb(int64_t v, Rng& rng) {
 std::string worked_addition(int64_t a, int64_t b, int64_t slip_column, int64_t* answer) {
   const std::vector<int> x = digits_of(a), y = digits_of(b);
   const size_t n = std::max(x.size(), y.size());
-  std::string s;
-  std::vector<int> written;
+  std::string s, so_far;
   int carry = 0;
+  int64_t ra = a, rb = b;  // the digits not yet added
   for (size_t k = 0; k < n; ++k) {
     const int dx = k < x.size() ? x[k] : 0, dy = k < y.size() ? y[k] : 0;
     int c = carry, sum = dx + dy + carry;
@@ -51,15 +51,14 @@ std::string worked_addition(int64_t a, int64_t b, int64_t slip_column, int64_t* 
         sum = sum == 0 ? 1 : sum - 1;  // a misadded column
       }
     }
-    s += fmt::format("{} + {} + {} = {:02d}. ", dx, dy, c, sum);
-    written.push_back(sum % 10);
+    so_far = std::to_string(sum % 10) + so_far;
+    s += fmt::format("{} + {}: {} + {} + {} = {:02d}, so {}. ", ra, rb, dx, dy, c, sum, so_far);
     carry = sum / 10;
+    ra /= 10, rb /= 10;
   }
-  if (carry) written.push_back(carry);
-  int64_t v = 0;
-  for (size_t i = written.size(); i-- > 0;) v = v * 10 + written[i];
-  *answer = v;
-  s += fmt::format("The answer is {}.", v);
+  if (carry) so_far = std::to_string(carry) + so_far;
+  *answer = std::stoll(so_far);
+  s += fmt::format("The answer is {}.", *answer);
   return s;
 }
 

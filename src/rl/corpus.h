@@ -5,14 +5,15 @@
 //   r1_zero_prompt(question) + " " + response + (EOS, added by the data pipeline)
 //
 // with the response one of three kinds:
-//   worked     column-by-column addition, right to left: digit + digit + carry = two-digit
-//              sum, whose first digit is the next column's carry, then the answer:
-//              "<think> 2 + 9 + 0 = 11. 8 + 3 + 1 = 12. 4 + 7 + 1 = 12. The answer is 1221.
-//               </think> <answer> 1221 </answer>"
-//              Every column has the same shape, so for operands of fixed length each digit
-//              the model needs sits at a fixed distance back (easy for a small model to learn
-//              to attend to). With probability `slip` one column drops its carry (or
-//              misadds), and the answer follows the slip, as a careless student's would
+//   worked     column-by-column addition, right to left: the digits still to add, then
+//              digit + digit + carry = two-digit sum (its first digit is the next carry), and
+//              the answer's digits so far:
+//              "<think> 482 + 739: 2 + 9 + 0 = 11, so 1. 48 + 73: 8 + 3 + 1 = 12, so 21.
+//               4 + 7: 4 + 7 + 1 = 12, so 221. The answer is 1221. </think> <answer> 1221 </answer>"
+//              Every step only copies or combines what the few tokens before it hold, which
+//              a small model learns far faster than reaching back across the prompt. With
+//              probability `slip` one column drops its carry (or misadds), and the answer
+//              follows the slip, as a careless student's would
 //   guess      a short hunch: "<think> It looks like about 1221. </think> <answer> 1221 </answer>",
 //              right with probability guess_right, else one digit off
 //   untagged   either kind with "The answer is N." in place of the <answer> tags

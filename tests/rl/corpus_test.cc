@@ -12,8 +12,11 @@ namespace {
 
 TEST(Corpus, WorkedAdditionIsRightWithoutASlip) {
   int64_t answer = 0;
-  EXPECT_EQ(worked_addition(482, 739, -1, &answer), "2 + 9 + 0 = 11. 8 + 3 + 1 = 12. 4 + 7 + 1 = 12. The answer is 1221.");
+  EXPECT_EQ(worked_addition(482, 739, -1, &answer),
+            "482 + 739: 2 + 9 + 0 = 11, so 1. 48 + 73: 8 + 3 + 1 = 12, so 21. 4 + 7: 4 + 7 + 1 = 12, so 221. The answer is 1221.");
   EXPECT_EQ(answer, 1221);
+  worked_addition(5, 1234, -1, &answer);  // operands of different lengths
+  EXPECT_EQ(answer, 1239);
   Rng rng(5);
   for (int i = 0; i < 2000; ++i) {
     const int64_t a = rng.uniform(0, 99999), b = rng.uniform(0, 999);

@@ -94,7 +94,7 @@ TEST(RlCli, R1ZeroPipelineRunsEndToEndAtToySize) {
   }
   // Digits stay single tokens: the tokenizer never merged them.
   ASSERT_EQ(run_seek({"tokenize", f.dir + "/run/rl/model", "--text", "1221"}, &out, &err), 0) << err;
-  EXPECT_EQ(std::count(out.begin(), out.end(), ','), 3) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), ','), 4) << out;  // BOS, then one id per digit
   // A second run into the same folder is refused rather than mixed with the first.
   EXPECT_EQ(run_seek({"r1zero", "--out", f.dir + "/run", "--config", f.dir + "/toy.json"}, nullptr, &err), 1);
 }
