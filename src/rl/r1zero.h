@@ -1,6 +1,6 @@
 // The R1-Zero run, end to end from nothing, on a laptop-sized budget:
 //
-//   1. corpus     synthetic conversations about 3-digit addition with imperfect answers
+//   1. corpus     synthetic conversations about 2-digit addition with imperfect answers
 //                 (rl/corpus.h), from the task's train split      -> OUT/data/corpus.jsonl
 //   2. tokenizer  byte-level BPE trained on it (digits kept as single characters, since
 //                 arithmetic needs them), with the R1-Zero chat template -> OUT/tokenizer/
@@ -32,14 +32,14 @@ struct R1ZeroOptions {
   int threads = 0;
   ArithmeticOptions task;
   CorpusOptions corpus;
-  int64_t documents = 40000;   // corpus size
+  int64_t documents = 100000;  // corpus size
   int64_t vocab_size = 512;    // tokenizer
   Json model;                  // config.json of the base model (vocab and special ids filled in)
-  int64_t pretrain_steps = 1500;
+  int64_t pretrain_steps = 2000;
   TrainOptions pretrain;       // batch_size, seq_len, lr, ...
   GrpoOptions grpo;            // including grpo.eval: the sampled held-out evaluation
   TrainOptions rl_train;
-  int64_t eval_problems = 500; // before/after evaluations (sampled and greedy)
+  int64_t eval_problems = 200; // before/after evaluations (sampled and greedy)
 
   // The distillation comparison (seek r1zero --distill, rl/distill_study.h).
   Json student_model;                  // config.json keys that differ from `model`

@@ -49,9 +49,10 @@ Status write_rl_report(const std::string& out_dir, const std::vector<Json>& reco
                        const EvalResult& after, double seconds) {
   SEEK_RETURN_IF_ERROR(write_file_atomic(out_dir + "/curves.svg", rl_curves_svg(records)));
   std::string md = "# GRPO run\n\n";
-  md += fmt::format("Held-out pass@1: **{:.1f}% -> {:.1f}%** ({:+.1f} points), {} problems x {} samples each.\n",
-                    100 * before.pass1, 100 * after.pass1, 100 * (after.pass1 - before.pass1), after.problems,
-                    after.problems > 0 ? after.responses / after.problems : 0);
+  const int64_t samples = after.problems > 0 ? after.responses / after.problems : 0;
+  md += fmt::format("Held-out pass@1: **{:.1f}% -> {:.1f}%** ({:+.1f} points), {} problems x {} sample{} each.\n",
+                    100 * before.pass1, 100 * after.pass1, 100 * (after.pass1 - before.pass1), after.problems, samples,
+                    samples == 1 ? "" : "s");
   md += fmt::format("Format: {:.1f}% -> {:.1f}%. Mean response length: {:.1f} -> {:.1f} tokens. Wall time: {:.0f} s.\n\n",
                     100 * before.format_rate, 100 * after.format_rate, before.mean_length, after.mean_length, seconds);
   md += "![curves](curves.svg)\n\n| metric | first step | last step |\n| --- | --- | --- |\n";

@@ -99,5 +99,25 @@ TEST(RlCli, R1ZeroPipelineRunsEndToEndAtToySize) {
   EXPECT_EQ(run_seek({"r1zero", "--out", f.dir + "/run", "--config", f.dir + "/toy.json"}, nullptr, &err), 1);
 }
 
+// models/default is the committed result of scripts/r1zero.sh (docs/rl.md). It must still solve
+// held-out problems (none of which it trained on) at the accuracy the README claims, and
+// `seek generate` without a MODEL must find it.
+TEST(DefaultModel, SolvesHeldOutAdditionsAndIsUsedWithoutAModel) {
+  const std::string model = SEEK_SOURCE_DIR "/models/default";
+  std::string out, err;
+  ASSERT_EQ(run_seek({"eval", model, "--task", R"({"type": "arithmetic", "min_digits": 2, "max_digits": 2})", "--problems",
+                      "200", "--temp", "0", "--threads", "2"},
+                     &out, &err),
+            0)
+      << err;
+  const size_t at = out.find("heldout pass@1 ");
+  ASSERT_NE(at, std::string::npos) << out;
+  EXPECT_GE(std::stod(out.substr(at + 15)), 80.0) << out;
+  ASSERT_EQ(run_seek({"generate", "--chat", "-p", "What is 58 + 67?", "--temp", "0", "-n", "120", "--threads", "2"}, &out, &err), 0)
+      << err;
+  EXPECT_NE(out.find("</think>"), std::string::npos) << out;
+  EXPECT_NE(out.find("<answer> 125 </answer>"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace seek
