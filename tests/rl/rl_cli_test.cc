@@ -97,6 +97,12 @@ TEST(RlCli, R1ZeroPipelineRunsEndToEndAtToySize) {
   EXPECT_EQ(std::count(out.begin(), out.end(), ','), 4) << out;  // BOS, then one id per digit
   // A second run into the same folder is refused rather than mixed with the first.
   EXPECT_EQ(run_seek({"r1zero", "--out", f.dir + "/run", "--config", f.dir + "/toy.json"}, nullptr, &err), 1);
+  // The same seed and threads reproduce the run: corpus, tokenizer, base and final weights.
+  ASSERT_EQ(run_seek({"r1zero", "--out", f.dir + "/again", "--config", f.dir + "/toy.json"}, &out, &err), 0) << err;
+  for (const char* file : {"/data/corpus.jsonl", "/tokenizer/tokenizer.json", "/pretrain/latest/model.safetensors",
+                           "/rl/model/model.safetensors"}) {
+    EXPECT_TRUE(testing::read_file(f.dir + "/run" + file) == testing::read_file(f.dir + "/again" + file)) << file;
+  }
 }
 
 // models/default is the committed result of scripts/r1zero.sh (docs/rl.md). It must still solve
