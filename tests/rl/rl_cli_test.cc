@@ -112,7 +112,7 @@ TEST(DefaultModel, SolvesHeldOutAdditionsAndIsUsedWithoutAModel) {
   const std::string model = SEEK_SOURCE_DIR "/models/default";
   std::string out, err;
   ASSERT_EQ(run_seek({"eval", model, "--task", R"({"type": "arithmetic", "min_digits": 2, "max_digits": 2})", "--problems",
-                      "200", "--temp", "0", "--threads", "2"},
+                      "100", "--temp", "0", "--threads", "2"},
                      &out, &err),
             0)
       << err;
