@@ -44,6 +44,7 @@ int run_generate(const GenerateCommand& c) {
     return true;
   });
   std::printf("\n");
+  std::fflush(stdout);  // the answer's last line before the stats on stderr, also through a pipe
   if (!r.is_ok()) return fail(r.status().to_string());
   std::fprintf(stderr, "seek: prompt %lld tokens in %.2fs (%.1f tok/s), generated %lld tokens in %.2fs (%.1f tok/s), finish: %s\n",
                (long long)r->prompt_tokens, r->prefill_seconds, r->prompt_tokens / std::max(r->prefill_seconds, 1e-9),
