@@ -34,6 +34,7 @@ step "ASan + UBSan build and tests"
 cmake --preset asan -DSEEK_BUILD_TESTS=ON >/dev/null
 cmake --build build/asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
   ctest --test-dir build/asan -j "$jobs" --output-on-failure --no-tests=error
 
 step "fuzzers (${fuzz_seconds}s each)"
