@@ -23,7 +23,7 @@ using namespace seek::serve;
 // Everything a request can reach, built once.
 struct World {
   World()
-      : tokenizer(Tokenizer::from_json_text(testing::tiny_tokenizer_json(), testing::tiny_tokenizer_config(), "fuzz").value()),
+      : tokenizer(Tokenizer::from_json_text(seek::testing::tiny_tokenizer_json(), seek::testing::tiny_tokenizer_config(), "fuzz").value()),
         runner(tokenizer.id_limit(), serve::testing::scripted(tokenizer.encode("Hm.</think>\n\nYes.").value(), tokenizer.eos_id())),
         prompts(PromptBuilder::create(tokenizer, tokenizer.id_limit()).value()),
         scheduler(runner, tokenizer, options(), &metrics),
