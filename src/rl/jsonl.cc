@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "base/mmap_file.h"
+#include "train/documents.h"
 
 namespace seek::rl {
 
@@ -18,21 +19,7 @@ Status for_each_json_line(const std::string& path, const std::function<Status(co
   if (bytes == 0) return Status::ok();
   SEEK_ASSIGN_OR_RETURN(MappedFile file, MappedFile::open(path));
   const std::string_view text(reinterpret_cast<const char*>(file.bytes().data()), file.size());
-  int64_t line_no = 0;
-  for (size_t start = 0; start < text.size();) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    start = end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-    const std::string where = fmt::format("{}:{}", path, line_no);
-    SEEK_ASSIGN_OR_RETURN(Json j, parse_json(line, where));
-    if (!j.is_object()) return Status::invalid_argument(fmt::format("[jsonl] {}: the line is {}, expected a JSON object", where, json_type_name(j)));
-    SEEK_RETURN_IF_ERROR(fn(j, where));
-  }
-  return Status::ok();
+  return seek::for_each_json_line(text, path, fn);  // the line reader `seek train` uses
 }
 
 void append_json_line(std::string* out, const Json& j) {
