@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "base/thread_pool.h"
 #include "tensor/tensor.h"
@@ -37,5 +38,20 @@ bool matmul_supports(DType t);
 // y (M, N) = x (M, K) · w^T, w (N, K). `isa` must be supported; kScalar runs ref::linear.
 // Quantized w needs K to be a multiple of its block size (32 or 256).
 void matmul(float* y, const float* x, int64_t M, const Tensor& w, ThreadPool* pool, Isa isa = best_isa());
+
+// One product of a group: y (M, N) = x (M, K) · w^T, w (N, K).
+struct MatmulTask {
+  float* y;
+  const float* x;
+  int64_t M;
+  const Tensor* w;
+};
+
+// Runs independent products as one parallel region: their weight rows are cut into chunks
+// that the pool's threads take from one queue, so no thread waits at the end of each product.
+// A decoded token's MoE layer multiplies ~20 expert matrices of ~3 MB; as separate regions,
+// their dispatch and end-of-region waits cost a large share of the time the memory reads take.
+// Products on the same x (same M, weight type and K) share its prepared activations.
+void matmul_group(std::span<const MatmulTask> tasks, ThreadPool* pool, Isa isa = best_isa());
 
 }  // namespace seek

@@ -105,11 +105,79 @@ bool matmul_supports(DType t) {
   }
 }
 
-void matmul(float* y, const float* x, int64_t M, const Tensor& w, ThreadPool* pool, Isa isa) {
+namespace {
+
+// One product ready for the kernels: activations prepared, and the kernel and chunk size for
+// its weight rows.
+struct PreparedProduct {
+  cpu::GemmArgs a{};
+  void (*kernel)(const cpu::GemmArgs&, int64_t, int64_t) = nullptr;
+  int64_t grain = 0;
+};
+
+// Every product is checked here, whichever kernels run it.
+void check_product(const Tensor& w, Isa isa) {
   SEEK_CHECK(matmul_supports(w.dtype), "matmul does not take {} weights", dtype_name(w.dtype));
   SEEK_CHECK(isa_supported(isa), "instruction set {} is not supported here", isa_name(isa));
+  SEEK_CHECK(w.cols() % dtype_block_elems(w.dtype) == 0, "K = {} is not whole {} blocks", w.cols(), dtype_name(w.dtype));
+}
+
+// Quantizes or rounds x for w's kernels into *buf; `same` is an already prepared product on
+// the same activations and weight type (gate and up of one expert), whose buffers it reuses.
+// Needs a SIMD isa, M > 0 and check_product done.
+PreparedProduct prepare(float* y, const float* x, int64_t M, const Tensor& w, Isa isa, int threads,
+                        cpu::ActivationBuffer* buf, const PreparedProduct* same) {
   const int64_t N = w.rows(), K = w.cols();
-  SEEK_CHECK(K % dtype_block_elems(w.dtype) == 0, "K = {} is not whole {} blocks", K, dtype_name(w.dtype));
+  PreparedProduct p;
+  cpu::GemmArgs& a = p.a;
+  a.wtype = w.dtype;
+  a.w = w.data;
+  a.w_row_bytes = dtype_bytes(w.dtype, K);
+  a.K = K;
+  a.M = M;
+  a.xf = x;
+  a.y = y;
+  a.ldy = N;
+  const bool simd512 = isa == Isa::kAvx512 || isa == Isa::kAmx;
+  const bool gemm = simd512 && M >= kGemmMinTokens;
+  // AMX multiplies int8 and bf16 tiles; F32/F16 weights keep f32 FMA rather than lose bits.
+  const bool amx = gemm && isa == Isa::kAmx && (is_quantized(w.dtype) || w.dtype == DType::kBF16);
+  if (same != nullptr) {
+    const cpu::GemmArgs& from = same->a;
+    a.xq = from.xq, a.xd = from.xd, a.xc = from.xc, a.xg = from.xg, a.xsum = from.xsum, a.kp = from.kp;
+    a.xb = from.xb, a.xb_stride = from.xb_stride;
+  } else if (amx) {
+    cpu::prepare_bf16_pairs(x, &a, buf);
+  } else if (w.dtype == DType::kBF16 && simd512 && !gemm) {
+    cpu::prepare_bf16(x, &a, buf);
+  } else if (is_quantized(w.dtype)) {
+    if (simd512) {
+      cpu::prepare_int8(x, &a, buf, cpu::int8_layout_avx512(w.dtype, gemm), cpu::quantize_row_avx512);
+    } else {
+      cpu::prepare_int8(x, &a, buf, {cpu::zero_point(w.dtype)}, cpu::quantize_row_scalar);
+    }
+  }
+  if (!simd512) {
+    p.kernel = cpu::gemm_rows_avx2;
+    p.grain = gemv_grain(a.w_row_bytes, N, threads);
+  } else if (!gemm) {
+    p.kernel = cpu::gemv_rows_avx512;
+    p.grain = gemv_grain(a.w_row_bytes, N, threads);
+  } else if (amx) {
+    p.kernel = cpu::gemm_rows_amx;
+    p.grain = std::min(cpu::amx_chunk_rows(K), std::max<int64_t>(32, N / threads / 32 * 32));
+  } else {
+    p.kernel = cpu::gemm_rows_avx512;
+    p.grain = gemm_grain(N, threads);
+  }
+  return p;
+}
+
+}  // namespace
+
+void matmul(float* y, const float* x, int64_t M, const Tensor& w, ThreadPool* pool, Isa isa) {
+  check_product(w, isa);
+  const int64_t N = w.rows(), K = w.cols();
   if (M <= 0 || N <= 0) return;
   if (isa == Isa::kScalar) {
     pool->parallel_for(N, 16, [&](int64_t n0, int64_t n1) {
@@ -124,41 +192,56 @@ void matmul(float* y, const float* x, int64_t M, const Tensor& w, ThreadPool* po
     });
     return;
   }
-  cpu::GemmArgs a{};
-  a.wtype = w.dtype;
-  a.w = w.data;
-  a.w_row_bytes = dtype_bytes(w.dtype, K);
-  a.K = K;
-  a.M = M;
-  a.xf = x;
-  a.y = y;
-  a.ldy = N;
   thread_local cpu::ActivationBuffer buf;
-  const bool simd512 = isa == Isa::kAvx512 || isa == Isa::kAmx;
-  const bool gemm = simd512 && M >= kGemmMinTokens;
-  // AMX multiplies int8 and bf16 tiles; F32/F16 weights keep f32 FMA rather than lose bits.
-  const bool amx = gemm && isa == Isa::kAmx && (is_quantized(w.dtype) || w.dtype == DType::kBF16);
-  if (amx) {
-    cpu::prepare_bf16_pairs(x, &a, &buf);
-  } else if (w.dtype == DType::kBF16 && simd512 && !gemm) {
-    cpu::prepare_bf16(x, &a, &buf);
-  } else if (is_quantized(w.dtype)) {
-    if (simd512) {
-      cpu::prepare_int8(x, &a, &buf, cpu::int8_layout_avx512(w.dtype, gemm), cpu::quantize_row_avx512);
-    } else {
-      cpu::prepare_int8(x, &a, &buf, {cpu::zero_point(w.dtype)}, cpu::quantize_row_scalar);
+  const PreparedProduct p = prepare(y, x, M, w, isa, pool->num_threads(), &buf, nullptr);
+  pool->parallel_chunks(N, p.grain, [&](int64_t n0, int64_t n1) { p.kernel(p.a, n0, n1); });
+}
+
+void matmul_group(std::span<const MatmulTask> tasks, ThreadPool* pool, Isa isa) {
+  for (const MatmulTask& t : tasks) check_product(*t.w, isa);
+  if (isa == Isa::kScalar) {
+    for (const MatmulTask& t : tasks) matmul(t.y, t.x, t.M, *t.w, pool, isa);
+    return;
+  }
+  struct Chunk {
+    int32_t task;
+    int64_t n0, n1;
+  };
+  // The calling thread's, grown and never shrunk: decode calls this twice per layer per token.
+  // Named by reference so the workers' lambda reaches these, not their own thread's copies.
+  thread_local std::vector<cpu::ActivationBuffer> bufs_storage;
+  thread_local std::vector<PreparedProduct> prepared_storage;
+  thread_local std::vector<Chunk> chunks_storage;
+  std::vector<cpu::ActivationBuffer>& bufs = bufs_storage;
+  std::vector<PreparedProduct>& prepared = prepared_storage;
+  std::vector<Chunk>& chunks = chunks_storage;
+  if (bufs.size() < tasks.size()) bufs.resize(tasks.size());
+  prepared.clear();
+  chunks.clear();
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const MatmulTask& t = tasks[i];
+    const int64_t N = t.w->rows();
+    if (t.M <= 0 || N <= 0) {
+      prepared.emplace_back();
+      continue;
     }
+    const PreparedProduct* same = nullptr;
+    for (size_t j = 0; j < i && same == nullptr; ++j) {
+      if (tasks[j].x == t.x && tasks[j].M == t.M && tasks[j].w->dtype == t.w->dtype && tasks[j].w->cols() == t.w->cols() &&
+          prepared[j].kernel != nullptr) {
+        same = &prepared[j];
+      }
+    }
+    prepared.push_back(prepare(t.y, t.x, t.M, *t.w, isa, pool->num_threads(), &bufs[i], same));
+    const int64_t grain = prepared.back().grain;
+    for (int64_t n0 = 0; n0 < N; n0 += grain) chunks.push_back({static_cast<int32_t>(i), n0, std::min(N, n0 + grain)});
   }
-  const int threads = pool->num_threads();
-  if (!simd512) {
-    pool->parallel_chunks(N, gemv_grain(a.w_row_bytes, N, threads), [&](int64_t n0, int64_t n1) { cpu::gemm_rows_avx2(a, n0, n1); });
-  } else if (!gemm) {
-    pool->parallel_chunks(N, gemv_grain(a.w_row_bytes, N, threads), [&](int64_t n0, int64_t n1) { cpu::gemv_rows_avx512(a, n0, n1); });
-  } else {
-    const auto kernel = amx ? cpu::gemm_rows_amx : cpu::gemm_rows_avx512;
-    const int64_t grain = amx ? std::min(cpu::amx_chunk_rows(K), std::max<int64_t>(32, N / threads / 32 * 32)) : gemm_grain(N, threads);
-    pool->parallel_chunks(N, grain, [&](int64_t n0, int64_t n1) { kernel(a, n0, n1); });
-  }
+  pool->parallel_chunks(static_cast<int64_t>(chunks.size()), 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const PreparedProduct& p = prepared[chunks[c].task];
+      p.kernel(p.a, chunks[c].n0, chunks[c].n1);
+    }
+  });
 }
 
 }  // namespace seek
