@@ -63,13 +63,14 @@ void attend_absorbed(float* o, const float* q, int64_t T, Sequence* seq, const P
   Buf S(H * T * n);  // scores: every head's queries against every cached position
   matmul(S.data(), Q.data(), H * T, f32_matrix(cache, n, R), &ctx.pool);
 
-  Buf olat(H * T * Rkv, 0.0f);
   ctx.pool.parallel_for(H * T, 1, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) {
-      float* s = &S[i * n];
-      causal_softmax(s, p0, i % T, n);
-      for (int64_t j = 0; j < p0 + i % T + 1; ++j) vec::axpy(&olat[i * Rkv], s[j], cache + j * R, Rkv);
-    }
+    for (int64_t i = i0; i < i1; ++i) causal_softmax(&S[i * n], p0, i % T, n);
+  });
+  // olat (H*T, Rkv) = S (H*T, n) · latents (n, Rkv), latents the cache rows' first Rkv values;
+  // threads split the columns, so each reads only its part of the cache.
+  Buf olat(H * T * Rkv, 0.0f);
+  ctx.pool.parallel_for(Rkv, 16, [&](int64_t r0, int64_t r1) {
+    vec::add_matmul(&olat[r0], Rkv, S.data(), n, cache + r0, R, H * T, n, r1 - r0);
   });
   ctx.pool.parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
     Buf oh(T * Dv);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 
 // Clones for x86-64-v4 (AVX-512), v3 (AVX2 + FMA) and the baseline, dispatched by ifunc.
 #if defined(__x86_64__) && !defined(__clang__)
@@ -46,6 +47,55 @@ SEEK_VECTOR_CLONES float dot(const float* a, const float* b, int64_t n) {
 
 SEEK_VECTOR_CLONES void axpy(float* y, float a, const float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+namespace {
+
+// 16 floats: one AVX-512 register, two AVX2 ones, four SSE ones, as the clone's target allows.
+// The auto-vectoriser turns add_matmul's register tile into shuffles, so it is spelled out.
+typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
+
+// One tile of add_matmul: MT rows by 16 columns, kept in registers over the J cached rows
+// (m_n <= MT rows and n_n <= 16 columns are real: the remainder tiles pass fewer). Inlined into
+// each target clone of add_matmul, so it is compiled for that clone's instruction set.
+template <int64_t MT>
+[[gnu::always_inline]] inline void add_matmul_tile(float* out, int64_t ldo, const float* a, int64_t lda, const float* b,
+                                                   int64_t ldb, int64_t m_n, int64_t n_n, int64_t J) {
+  Lanes acc[MT] = {};
+  for (int64_t j = 0; j < J; ++j) {
+    Lanes bj = {};
+    std::memcpy(&bj, b + j * ldb, n_n * sizeof(float));
+    for (int64_t m = 0; m < MT; ++m) {
+      if (m < m_n) acc[m] += a[m * lda + j] * bj;
+    }
+  }
+  for (int64_t m = 0; m < m_n; ++m) {
+    for (int64_t l = 0; l < n_n; ++l) out[m * ldo + l] += acc[m][l];
+  }
+}
+
+}  // namespace
+
+SEEK_VECTOR_CLONES void add_matmul(float* out, int64_t ldo, const float* a, int64_t lda, const float* b, int64_t ldb,
+                                   int64_t M, int64_t J, int64_t N) {
+  // Blocks of 64 cached rows (64 x N floats, ~150 KB for MLA's 576) stay in L2 while every
+  // tile of 8 query rows x 16 columns passes over them.
+  constexpr int64_t kRowBlock = 64, kM = 8;
+  for (int64_t j0 = 0; j0 < J; j0 += kRowBlock) {
+    const int64_t jn = std::min(kRowBlock, J - j0);
+    for (int64_t c = 0; c < N; c += kLanes) {
+      for (int64_t m = 0; m < M; m += kM) {
+        float* o = out + m * ldo + c;
+        const float* am = a + m * lda + j0;
+        const float* bj = b + j0 * ldb + c;
+        if (m + kM <= M && c + kLanes <= N) {
+          add_matmul_tile<kM>(o, ldo, am, lda, bj, ldb, kM, kLanes, jn);
+        } else {
+          add_matmul_tile<kM>(o, ldo, am, lda, bj, ldb, std::min(kM, M - m), std::min<int64_t>(kLanes, N - c), jn);
+        }
+      }
+    }
+  }
 }
 
 SEEK_VECTOR_CLONES void add(float* y, const float* x, int64_t n) {

@@ -11,6 +11,11 @@ namespace seek::vec {
 float dot(const float* a, const float* b, int64_t n);
 void axpy(float* y, float a, const float* x, int64_t n);  // y += a * x
 void add(float* y, const float* x, int64_t n);            // y += x
+// out (M, N) += a (M, J) · b (J, N), rows lda, ldb, ldo floats apart: attention's weighted
+// sum of cached rows (a: softmaxed scores), every query row updated from each cached row while
+// that row is in cache rather than the cache streamed once per query row.
+void add_matmul(float* out, int64_t ldo, const float* a, int64_t lda, const float* b, int64_t ldb, int64_t M, int64_t J,
+                int64_t N);
 // y = x / sqrt(mean(x^2) + eps) * w; y may alias x.
 void rmsnorm(float* y, const float* x, const float* w, int64_t n, float eps);
 // In place, max-subtracted.
