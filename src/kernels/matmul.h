@@ -20,7 +20,9 @@
 
 namespace seek {
 
-// kAmx is AVX-512 plus AMX tiles for prefill, offered only when Linux grants the tile state.
+// kAvx512 needs F/BW/VL/DQ with VNNI, BF16 and VBMI (Sapphire Rapids and later, Zen 4 and
+// later); kAmx is AVX-512 plus AMX tiles for prefill, offered only when Linux grants the tile
+// state.
 enum class Isa { kScalar, kAvx2, kAvx512, kAmx };
 
 std::string_view isa_name(Isa isa);

@@ -45,7 +45,8 @@ CpuSupport detect() {
   s.avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   s.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-             __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bf16");
+             __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bf16") &&
+             __builtin_cpu_supports("avx512vbmi");
   s.amx = s.avx512 && cpu_has_amx() && request_amx();
   return s;
 }
