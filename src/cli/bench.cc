@@ -72,7 +72,7 @@ int run_bench(const BenchCommand& b) {
   if (!engine.is_ok()) return fail(engine.status().to_string());
   Engine& e = **engine;
 
-  const double bandwidth = measure_read_bandwidth(&e.pool());
+  BandwidthProbe probe(&e.pool(), int64_t{512} << 20);
   const DType wtype = main_dtype(e.weights());
   PeakRate peak;
   if (is_quantized(wtype)) peak = measure_peak_int8(&e.pool());
@@ -90,18 +90,38 @@ int run_bench(const BenchCommand& b) {
     if (Status s = e.forward({&step, 1}, logits.data()); !s.is_ok()) return fail(s.to_string());
   }
   const double prefill_s = now() - t0;
-  const double t1 = now();
-  for (int64_t g = 0; g < b.gen; ++g) {
-    const int32_t next = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-    const Step step{&seq, std::span(&next, 1)};
-    if (Status s = e.forward({&step, 1}, logits.data()); !s.is_ok()) return fail(s.to_string());
-  }
-  const double decode_s = now() - t1;
-
+  // Decode in segments of 16 tokens with a bandwidth probe before each and after the last; each
+  // segment is judged against the mean of the two probes around it: the time the segment's
+  // bytes would take at that bandwidth, summed over segments, over the decode time.
   const TokenCost cost = token_cost(e.weights(), c);
+  constexpr int64_t kSegment = 16;
+  double decode_s = 0, ideal_s = 0, bw_sum = 0, bw_min = 1e300, bw_max = 0;
+  double bw_before = probe.measure();
+  int probes = 1;
+  for (int64_t g0 = 0; g0 < b.gen; g0 += kSegment) {
+    const int64_t g1 = std::min(b.gen, g0 + kSegment);
+    const double t1 = now();
+    for (int64_t g = g0; g < g1; ++g) {
+      const int32_t next = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+      const Step step{&seq, std::span(&next, 1)};
+      if (Status s = e.forward({&step, 1}, logits.data()); !s.is_ok()) return fail(s.to_string());
+    }
+    decode_s += now() - t1;
+    const double bw_after = probe.measure();
+    ++probes;
+    const double positions = static_cast<double>(b.prompt) + (g0 + g1) / 2.0;
+    ideal_s += (g1 - g0) * (cost.weight_bytes + cost.cache_bytes_per_position * positions) / ((bw_before + bw_after) / 2);
+    bw_sum += g0 == 0 ? bw_before + bw_after : bw_after;
+    bw_min = std::min({bw_min, bw_before, bw_after});
+    bw_max = std::max({bw_max, bw_before, bw_after});
+    bw_before = bw_after;
+  }
+  const double bandwidth = bw_sum / probes;
+
   const int64_t mean_context = b.prompt + b.gen / 2;
   const double decode_bytes = cost.weight_bytes + static_cast<double>(cost.cache_bytes_per_position) * mean_context;
-  const double limit = bandwidth / decode_bytes, decode_tps = b.gen / decode_s, prefill_tps = b.prompt / prefill_s;
+  const double decode_tps = b.gen / decode_s, prefill_tps = b.prompt / prefill_s;
+  const double fraction = ideal_s / decode_s, limit = decode_tps / fraction;
   const double prefill_macs = static_cast<double>(cost.macs) * b.prompt + attention_macs(c, b.prompt / 2) * b.prompt;
   const double achieved = prefill_macs / prefill_s;
   const std::string name = b.synthetic.empty() ? b.model : "synthetic " + b.synthetic;
@@ -109,17 +129,19 @@ int run_bench(const BenchCommand& b) {
     std::printf(R"({"model":"%s","weights":"%s","threads":%d,"isa":"%s","bandwidth_gbs":%.3f,"peak_simd_gmacs":%.1f,)"
                 R"("peak_amx_gmacs":%.1f,"prefill_tokens":%lld,"prefill_tps":%.3f,"prefill_gmacs":%.2f,"decode_tokens":%lld,)"
                 R"("decode_tps":%.3f,"weight_bytes_per_token":%lld,"cache_bytes_per_token":%.0f,"decode_limit_tps":%.3f,)"
-                R"("decode_fraction_of_limit":%.4f})" "\n",
+                R"("decode_fraction_of_limit":%.4f,"bandwidth_min_gbs":%.3f,"bandwidth_max_gbs":%.3f,"bandwidth_probes":%d})" "\n",
                 name.c_str(), std::string(dtype_name(wtype)).c_str(), e.pool().num_threads(),
                 std::string(isa_name(best_isa())).c_str(), bandwidth / 1e9, peak.simd / 1e9, peak.amx / 1e9,
                 (long long)b.prompt, prefill_tps, achieved / 1e9, (long long)b.gen, decode_tps, (long long)cost.weight_bytes,
-                cost.cache_bytes_per_position * static_cast<double>(mean_context), limit, decode_tps / limit);
+                cost.cache_bytes_per_position * static_cast<double>(mean_context), limit, fraction, bw_min / 1e9,
+                bw_max / 1e9, probes);
     return 0;
   }
   std::printf("seek bench: %s, %s weights (%.2f GiB prepared), %d threads, %s\n", name.c_str(),
               std::string(dtype_name(wtype)).c_str(), e.weights().bytes / 1073741824.0, e.pool().num_threads(),
               std::string(isa_name(best_isa())).c_str());
-  std::printf("  memory bandwidth   %.1f GB/s (read, measured now)\n", bandwidth / 1e9);
+  std::printf("  memory bandwidth   %.1f GB/s (read; mean of %d probes between decode segments, %.1f-%.1f)\n",
+              bandwidth / 1e9, probes, bw_min / 1e9, bw_max / 1e9);
   std::printf("  peak multiply-add  %.0f GMAC/s SIMD%s\n", peak.simd / 1e9,
               peak.amx > 0 ? fmt::format(", {:.0f} GMAC/s AMX", peak.amx / 1e9).c_str() : "");
   std::printf("  prefill %5lld tok  %.1f tok/s, %.1f GMAC/s = %.1f%% of SIMD peak%s\n", (long long)b.prompt, prefill_tps,
@@ -127,8 +149,8 @@ int run_bench(const BenchCommand& b) {
               peak.amx > 0 ? fmt::format(", {:.1f}% of AMX peak", 100 * achieved / peak.amx).c_str() : "");
   std::printf("  decode  %5lld tok  %.2f tok/s; reads %.1f MB/token (%.1f MB weights + %.1f MB cache)\n", (long long)b.gen,
               decode_tps, decode_bytes / 1e6, cost.weight_bytes / 1e6, (decode_bytes - cost.weight_bytes) / 1e6);
-  std::printf("  decode limit       %.2f tok/s at %.1f GB/s: decode runs at %.1f%% of it\n", limit, bandwidth / 1e9,
-              100 * decode_tps / limit);
+  std::printf("  decode limit       %.2f tok/s at the bandwidth around each segment: decode runs at %.1f%% of it\n",
+              limit, 100 * fraction);
   return 0;
 }
 

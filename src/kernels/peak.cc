@@ -43,6 +43,9 @@ double rate(ThreadPool* pool, Loop loop) {
   return best;
 }
 
+// The bandwidth probe's unit: each thread reads 32 MiB per pass.
+constexpr int64_t kSlice = int64_t{32} << 20;
+
 uint64_t read_plain(const uint8_t* p, int64_t bytes) {
   uint64_t acc[8] = {};
   for (int64_t i = 0; i < bytes; i += 64) {
@@ -59,32 +62,38 @@ uint64_t read_plain(const uint8_t* p, int64_t bytes) {
 
 }  // namespace
 
-double measure_read_bandwidth(ThreadPool* pool, int64_t bytes) {
+BandwidthProbe::BandwidthProbe(ThreadPool* pool, int64_t bytes) : pool_(pool), buf_(nullptr, &std::free) {
   const int threads = pool->num_threads();
+  part_ = std::max<int64_t>(bytes / threads / kSlice, 1) * kSlice;
+  buf_.reset(static_cast<uint8_t*>(std::aligned_alloc(4096, part_ * threads)));
+  SEEK_CHECK(buf_ != nullptr, "cannot allocate {} bytes for the bandwidth test", part_ * threads);
+  sums_.assign(threads, 0);
+  // Each thread first writes its own part, so the pages exist (and sit near it on NUMA).
+  pool->run([&](int t) { std::memset(buf_.get() + t * part_, 1 + t, part_); });
+}
+
+double BandwidthProbe::measure() {
   // Each pass every thread reads its next kSlice of its own part, cycling through the part, so
   // each slice is far out of cache when read again; passes are short for the same reason as
   // rate()'s runs, and the best one counts.
-  constexpr int64_t kSlice = int64_t{32} << 20;
-  const int64_t slices = std::max<int64_t>(bytes / threads / kSlice, 1), part = slices * kSlice;
-  std::unique_ptr<uint8_t, decltype(&std::free)> buf(static_cast<uint8_t*>(std::aligned_alloc(4096, part * threads)),
-                                                    &std::free);
-  SEEK_CHECK(buf != nullptr, "cannot allocate {} bytes for the bandwidth test", part * threads);
-  // Each thread first writes its own part, so the pages exist (and sit near it on NUMA).
-  pool->run([&](int t) { std::memset(buf.get() + t * part, 1 + t, part); });
+  const int threads = pool_->num_threads();
+  const int64_t slices = part_ / kSlice;
   const auto read = isa_supported(Isa::kAvx512) ? cpu::read_avx512
                     : isa_supported(Isa::kAvx2) ? cpu::read_avx2
                                                 : read_plain;
-  std::vector<uint64_t> sums(threads);
   double best = 0;
-  for (int64_t pass = 0; pass < std::max<int64_t>(3 * slices, 24); ++pass) {
+  for (int64_t pass = 0; pass < std::max<int64_t>(3 * slices, 24); ++pass, ++next_slice_) {
+    const int64_t slice = next_slice_ % slices;
     const auto t0 = std::chrono::steady_clock::now();
-    pool->run([&](int t) { sums[t] += read(buf.get() + t * part + pass % slices * kSlice, kSlice); });
+    pool_->run([&](int t) { sums_[t] += read(buf_.get() + t * part_ + slice * kSlice, kSlice); });
     best = std::max(best, kSlice * threads / seconds_since(t0));
   }
   static volatile uint64_t sink;  // keeps the reads
-  for (uint64_t s : sums) sink = sink + s;
+  for (uint64_t s : sums_) sink = sink + s;
   return best;
 }
+
+double measure_read_bandwidth(ThreadPool* pool, int64_t bytes) { return BandwidthProbe(pool, bytes).measure(); }
 
 PeakRate measure_peak_int8(ThreadPool* pool) {
   PeakRate r;

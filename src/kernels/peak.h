@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "base/thread_pool.h"
 
@@ -23,6 +25,23 @@ struct PeakRate {
 // `bytes` buffer (make it far larger than the last-level cache), read as 8 streams per thread
 // in 32 MiB slices that cycle through the part; the best pass counts.
 double measure_read_bandwidth(ThreadPool* pool, int64_t bytes = int64_t{1} << 30);
+
+// The same measurement, repeatable: the buffer is allocated and touched once, so a benchmark
+// can take the bandwidth between its segments (~40 ms each for 512 MiB). On a machine whose
+// memory is shared with other guests the bandwidth moves by a third within seconds, so a
+// ratio is only fair against a probe taken next to the work it judges.
+class BandwidthProbe {
+ public:
+  BandwidthProbe(ThreadPool* pool, int64_t bytes);
+  double measure();
+
+ private:
+  ThreadPool* pool_;
+  int64_t part_;  // bytes per thread, whole slices
+  std::unique_ptr<uint8_t, void (*)(void*)> buf_;
+  std::vector<uint64_t> sums_;
+  int64_t next_slice_ = 0;
+};
 
 // u8 x s8 multiply-accumulates (vpdpbusd, AVX2 vpmaddubsw; AMX tdpbssd).
 PeakRate measure_peak_int8(ThreadPool* pool);
