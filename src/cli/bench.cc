@@ -129,7 +129,7 @@ int run_bench(const BenchCommand& b) {
     std::printf(R"({"model":"%s","weights":"%s","threads":%d,"isa":"%s","bandwidth_gbs":%.3f,"peak_simd_gmacs":%.1f,)"
                 R"("peak_amx_gmacs":%.1f,"prefill_tokens":%lld,"prefill_tps":%.3f,"prefill_gmacs":%.2f,"decode_tokens":%lld,)"
                 R"("decode_tps":%.3f,"weight_bytes_per_token":%lld,"cache_bytes_per_token":%.0f,"decode_limit_tps":%.3f,)"
-                R"("decode_fraction_of_limit":%.4f,"bandwidth_min_gbs":%.3f,"bandwidth_max_gbs":%.3f,"bandwidth_probes":%d})" "\n",
+                R"("decode_fraction_of_limit":%.6g,"bandwidth_min_gbs":%.3f,"bandwidth_max_gbs":%.3f,"bandwidth_probes":%d})" "\n",
                 name.c_str(), std::string(dtype_name(wtype)).c_str(), e.pool().num_threads(),
                 std::string(isa_name(best_isa())).c_str(), bandwidth / 1e9, peak.simd / 1e9, peak.amx / 1e9,
                 (long long)b.prompt, prefill_tps, achieved / 1e9, (long long)b.gen, decode_tps, (long long)cost.weight_bytes,

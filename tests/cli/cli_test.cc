@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "io/json.h"
 #include "io/npy.h"
 #include "test_util.h"
 
@@ -33,6 +34,33 @@ TEST(Cli, LogitsWritesEveryPosition) {
   Result<NpyArray> a = read_npy(out);
   ASSERT_TRUE(a.is_ok()) << a.status().to_string();
   EXPECT_EQ(a->shape, (Shape{3, 320}));
+}
+
+// seek bench end to end on the smallest synthetic shape: 20 decoded tokens are two segments
+// (16 + 4), judged against 3 bandwidth probes; the ratio is the segments' ideal time at the
+// probed bandwidth over their decode time, so it is positive and the limit exceeds nothing
+// it was derived from.
+TEST(Cli, BenchReportsDecodeAgainstProbedBandwidth) {
+  std::string out, err;
+  ASSERT_EQ(run_seek({"bench", "--synthetic", "tiny", "--quant", "q8_0", "-t", "2", "--prompt", "16", "--gen", "20", "--json"},
+                     &out, &err), 0) << err;
+  Result<Json> j = parse_json(out, "bench output");
+  ASSERT_TRUE(j.is_ok()) << j.status().to_string() << "\n" << out;
+  EXPECT_EQ((*j)["weights"], "Q8_0");
+  EXPECT_EQ((*j)["bandwidth_probes"], 3);
+  EXPECT_EQ((*j)["decode_tokens"], 20);
+  const double bw = (*j)["bandwidth_gbs"], lo = (*j)["bandwidth_min_gbs"], hi = (*j)["bandwidth_max_gbs"];
+  EXPECT_GT(lo, 0.0);
+  EXPECT_LE(lo, bw);
+  EXPECT_LE(bw, hi);
+  const double tps = (*j)["decode_tps"], limit = (*j)["decode_limit_tps"], fraction = (*j)["decode_fraction_of_limit"];
+  EXPECT_GT(tps, 0.0);
+  EXPECT_NEAR(fraction, tps / limit, 1e-3 * fraction);
+
+  EXPECT_EQ(run_seek({"bench", "--synthetic", "v9-huge"}, nullptr, &err), 1);
+  EXPECT_NE(err.find("v9-huge"), std::string::npos) << err;
+  EXPECT_EQ(run_seek({"bench", "--synthetic", "tiny", "--quant", "q9_9"}, nullptr, &err), 1);
+  EXPECT_NE(err.find("q9_9"), std::string::npos) << err;
 }
 
 TEST(Cli, UsageErrorsExitWithTwo) {
