@@ -4,6 +4,9 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <vector>
+
+#include "tensor/dtype.h"
 
 // Clones for x86-64-v4 (AVX-512), v3 (AVX2 + FMA) and the baseline, dispatched by ifunc.
 #if defined(__x86_64__) && !defined(__clang__)
@@ -74,20 +77,18 @@ template <int64_t MT>
   }
 }
 
-}  // namespace
-
-SEEK_VECTOR_CLONES void add_matmul(float* out, int64_t ldo, const float* a, int64_t lda, const float* b, int64_t ldb,
-                                   int64_t M, int64_t J, int64_t N) {
+[[gnu::always_inline]] inline void add_matmul_blocked(float* out, int64_t ldo, const float* a, int64_t lda, const float* b,
+                                                      int64_t ldb, int64_t M, int64_t J, int64_t N) {
   // Blocks of 64 cached rows (64 x N floats, ~150 KB for MLA's 576) stay in L2 while every
   // tile of 8 query rows x 16 columns passes over them.
   constexpr int64_t kRowBlock = 64, kM = 8;
   for (int64_t j0 = 0; j0 < J; j0 += kRowBlock) {
     const int64_t jn = std::min(kRowBlock, J - j0);
     for (int64_t c = 0; c < N; c += kLanes) {
+      const float* bj = b + j0 * ldb + c;
       for (int64_t m = 0; m < M; m += kM) {
         float* o = out + m * ldo + c;
         const float* am = a + m * lda + j0;
-        const float* bj = b + j0 * ldb + c;
         if (m + kM <= M && c + kLanes <= N) {
           add_matmul_tile<kM>(o, ldo, am, lda, bj, ldb, kM, kLanes, jn);
         } else {
@@ -95,6 +96,41 @@ SEEK_VECTOR_CLONES void add_matmul(float* out, int64_t ldo, const float* a, int6
         }
       }
     }
+  }
+}
+
+}  // namespace
+
+SEEK_VECTOR_CLONES void add_matmul(float* out, int64_t ldo, const float* a, int64_t lda, const float* b, int64_t ldb,
+                                   int64_t M, int64_t J, int64_t N) {
+  add_matmul_blocked(out, ldo, a, lda, b, ldb, M, J, N);
+}
+
+SEEK_VECTOR_CLONES void add_matmul_q8(float* out, int64_t ldo, const float* a, int64_t lda, const uint8_t* b,
+                                      int64_t row_bytes, int64_t col0, int64_t M, int64_t J, int64_t N) {
+  // 64 rows at a time dequantized into an f32 block (64 x N, at most 128 KB for N = 512) that
+  // the f32 tiles then read: the int8-to-float widening vectorises as a plain loop, not inside
+  // the tile.
+  constexpr int64_t kRowBlock = 64;
+  thread_local std::vector<float> block;
+  block.resize(kRowBlock * N);
+  for (int64_t j0 = 0; j0 < J; j0 += kRowBlock) {
+    const int64_t jn = std::min(kRowBlock, J - j0);
+    for (int64_t j = 0; j < jn; ++j) {
+      const uint8_t* row = b + (j0 + j) * row_bytes;
+      for (int64_t c = 0; c < N;) {  // one Q8_0 block (or the part of it in range) at a time
+        const int64_t k = col0 + c, in_block = std::min(32 - k % 32, N - c);
+        const uint8_t* blk = row + k / 32 * 34;
+        uint16_t h;
+        std::memcpy(&h, blk, 2);
+        const float d = f16_to_f32(h);
+        const int8_t* q = reinterpret_cast<const int8_t*>(blk + 2 + k % 32);
+        float* dst = &block[j * N + c];
+        for (int64_t i = 0; i < in_block; ++i) dst[i] = d * static_cast<float>(q[i]);
+        c += in_block;
+      }
+    }
+    add_matmul_blocked(out, ldo, a + j0, lda, block.data(), N, M, jn, N);
   }
 }
 

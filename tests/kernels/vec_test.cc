@@ -2,10 +2,13 @@
 #include "kernels/vec.h"
 
 #include <random>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include "tensor/quant.h"
 
 namespace seek {
 namespace {
@@ -18,6 +21,23 @@ std::vector<float> random_values(int64_t n, uint32_t seed) {
   return v;
 }
 
+// out (M, ldo) += a (M, J) · b (J, N) in double, the reference for both forms.
+std::vector<double> expected(std::vector<float> out, const std::vector<float>& a, int64_t lda, const std::vector<float>& b,
+                             int64_t ldb, int64_t M, int64_t J, int64_t N, int64_t ldo) {
+  std::vector<double> want(out.begin(), out.end());
+  for (int64_t m = 0; m < M; ++m) {
+    for (int64_t j = 0; j < J; ++j) {
+      for (int64_t n = 0; n < N; ++n) want[m * ldo + n] += double{a[m * lda + j]} * b[j * ldb + n];
+    }
+  }
+  return want;
+}
+
+// Past column N the output rows must be untouched.
+void expect_near(const std::vector<float>& got, const std::vector<double>& want, int64_t J) {
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-5 * (J + 1)) << "output " << i;
+}
+
 // Shapes around the 8-row and 16-column tiles and the 64-row blocks, with row strides wider
 // than the rows (as attention's cache rows are) and an output that already holds values.
 TEST(Vec, AddMatmulMatchesPlainLoops) {
@@ -28,19 +48,36 @@ TEST(Vec, AddMatmulMatchesPlainLoops) {
         const int64_t lda = J + 3, ldb = N + 5, ldo = N + 2;
         const std::vector<float> a = random_values(M * lda, 1 + M), b = random_values(J * ldb, 2 + J);
         std::vector<float> out = random_values(M * ldo, 3 + N);
-        std::vector<double> want(out.begin(), out.end());
-        for (int64_t m = 0; m < M; ++m) {
-          for (int64_t j = 0; j < J; ++j) {
-            for (int64_t n = 0; n < N; ++n) want[m * ldo + n] += double{a[m * lda + j]} * b[j * ldb + n];
-          }
-        }
+        const std::vector<double> want = expected(out, a, lda, b, ldb, M, J, N, ldo);
         vec::add_matmul(out.data(), ldo, a.data(), lda, b.data(), ldb, M, J, N);
-        for (int64_t m = 0; m < M; ++m) {
-          for (int64_t n = 0; n < ldo; ++n) {
-            // Past column N the output row must be untouched.
-            ASSERT_NEAR(out[m * ldo + n], want[m * ldo + n], 1e-5 * (J + 1)) << "m=" << m << " n=" << n;
-          }
+        expect_near(out, want, J);
+      }
+    }
+  }
+}
+
+// Rows of 3 Q8_0 blocks; column ranges that start inside a block and end inside another.
+TEST(Vec, AddMatmulQ8MatchesPlainLoopsOnDequantizedRows) {
+  constexpr int64_t kRow = 96;
+  const int64_t row_bytes = dtype_bytes(DType::kQ8_0, kRow);
+  for (int64_t M : {1, 9, 16}) {
+    for (int64_t J : {1, 64, 130}) {
+      for (auto [col0, N] : {std::pair<int64_t, int64_t>{0, 96}, {16, 40}, {40, 17}, {64, 1}}) {
+        SCOPED_TRACE(fmt::format("M={} J={} columns [{}, {})", M, J, col0, col0 + N));
+        const std::vector<float> values = random_values(J * kRow, 4 + J);
+        std::vector<uint8_t> q8(J * row_bytes);
+        std::vector<float> rows(J * kRow);  // what the blocks hold
+        for (int64_t j = 0; j < J; ++j) {
+          quantize_blocks(DType::kQ8_0, &values[j * kRow], &q8[j * row_bytes], kRow);
+          dequantize_blocks(DType::kQ8_0, &q8[j * row_bytes], &rows[j * kRow], kRow);
         }
+        const int64_t lda = J + 1, ldo = N + 3;
+        const std::vector<float> a = random_values(M * lda, 5 + M);
+        std::vector<float> out = random_values(M * ldo, 6 + N);
+        const std::vector<float> b(rows.begin() + col0, rows.end());  // row j's columns start at j * kRow
+        const std::vector<double> want = expected(out, a, lda, b, kRow, M, J, N, ldo);
+        vec::add_matmul_q8(out.data(), ldo, a.data(), lda, q8.data(), row_bytes, col0, M, J, N);
+        expect_near(out, want, J);
       }
     }
   }
