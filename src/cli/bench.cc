@@ -22,6 +22,7 @@ struct BenchCommand {
   std::string model;
   std::string synthetic;
   std::string quant = "none";
+  std::string cache_type = "f32";
   int threads = 0;
   int64_t prompt = 512;
   int64_t gen = 128;
@@ -56,6 +57,8 @@ DType main_dtype(const PreparedWeights& w) {
 int run_bench(const BenchCommand& b) {
   Result<QuantScheme> quant = parse_quant_scheme(b.quant);
   if (!quant.is_ok()) return fail(quant.status().to_string());
+  Result<CacheType> cache = parse_cache_type(b.cache_type);
+  if (!cache.is_ok()) return fail(cache.status().to_string());
   if (b.model.empty() == b.synthetic.empty()) return fail("[bench] give either MODEL or --synthetic SHAPE");
   Result<Model> model = Status::ok();
   if (!b.synthetic.empty()) {
@@ -82,7 +85,7 @@ int run_bench(const BenchCommand& b) {
   std::mt19937 rng(7);
   std::vector<int32_t> prompt(b.prompt);
   for (int32_t& t : prompt) t = static_cast<int32_t>(rng() % c.vocab_size);
-  Sequence seq(c, b.prompt + b.gen + 1);
+  Sequence seq(c, b.prompt + b.gen + 1, *cache);
   std::vector<float> logits(c.vocab_size);
   const double t0 = now();
   for (int64_t i = 0; i < b.prompt; i += 512) {
@@ -94,6 +97,7 @@ int run_bench(const BenchCommand& b) {
   // segment is judged against the mean of the two probes around it: the time the segment's
   // bytes would take at that bandwidth, summed over segments, over the decode time.
   const TokenCost cost = token_cost(e.weights(), c);
+  const double cache_bytes_per_position = static_cast<double>(Sequence::bytes_per_position(c, *cache));
   constexpr int64_t kSegment = 16;
   double decode_s = 0, ideal_s = 0, bw_sum = 0, bw_min = 1e300, bw_max = 0;
   double bw_before = probe.measure();
@@ -110,7 +114,7 @@ int run_bench(const BenchCommand& b) {
     const double bw_after = probe.measure();
     ++probes;
     const double positions = static_cast<double>(b.prompt) + (g0 + g1) / 2.0;
-    ideal_s += (g1 - g0) * (cost.weight_bytes + cost.cache_bytes_per_position * positions) / ((bw_before + bw_after) / 2);
+    ideal_s += (g1 - g0) * (cost.weight_bytes + cache_bytes_per_position * positions) / ((bw_before + bw_after) / 2);
     bw_sum += g0 == 0 ? bw_before + bw_after : bw_after;
     bw_min = std::min({bw_min, bw_before, bw_after});
     bw_max = std::max({bw_max, bw_before, bw_after});
@@ -119,7 +123,7 @@ int run_bench(const BenchCommand& b) {
   const double bandwidth = bw_sum / probes;
 
   const int64_t mean_context = b.prompt + b.gen / 2;
-  const double decode_bytes = cost.weight_bytes + static_cast<double>(cost.cache_bytes_per_position) * mean_context;
+  const double decode_bytes = cost.weight_bytes + cache_bytes_per_position * mean_context;
   const double decode_tps = b.gen / decode_s, prefill_tps = b.prompt / prefill_s;
   const double fraction = ideal_s / decode_s, limit = decode_tps / fraction;
   const double prefill_macs = static_cast<double>(cost.macs) * b.prompt + attention_macs(c, b.prompt / 2) * b.prompt;
@@ -133,7 +137,7 @@ int run_bench(const BenchCommand& b) {
                 name.c_str(), std::string(dtype_name(wtype)).c_str(), e.pool().num_threads(),
                 std::string(isa_name(best_isa())).c_str(), bandwidth / 1e9, peak.simd / 1e9, peak.amx / 1e9,
                 (long long)b.prompt, prefill_tps, achieved / 1e9, (long long)b.gen, decode_tps, (long long)cost.weight_bytes,
-                cost.cache_bytes_per_position * static_cast<double>(mean_context), limit, fraction, bw_min / 1e9,
+                cache_bytes_per_position * static_cast<double>(mean_context), limit, fraction, bw_min / 1e9,
                 bw_max / 1e9, probes);
     return 0;
   }
@@ -162,6 +166,7 @@ void add_bench(CLI::App& app, RunFn* run) {
   cmd->add_option("MODEL", b->model, "Hugging Face model directory or .gguf file");
   cmd->add_option("--synthetic", b->synthetic, fmt::format("Random weights of a named shape: {}", synthetic_shapes()));
   cmd->add_option("--quant", b->quant, "Weight type: none, f32, bf16, q8_0, q4_0, q4_k, q6_k, q4_k_m");
+  cmd->add_option("--cache-type", b->cache_type, "Latent KV cache rows: f32 or q8_0");
   cmd->add_option("-t,--threads", b->threads, "Threads (default: one per CPU)")->check(CLI::Range(0, 1024));
   cmd->add_option("--prompt", b->prompt, "Prefill tokens")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   cmd->add_option("--gen", b->gen, "Decoded tokens")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));

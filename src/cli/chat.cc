@@ -60,7 +60,7 @@ int run_chat(ChatCommand c) {
   Result<ChatTemplate> tmpl = ChatTemplate::parse(s->tokenizer.config().chat_template, c.model.path);
   if (!tmpl.is_ok()) return fail(tmpl.status().to_string());
 
-  Sequence seq(s->engine->config(), c.model.ctx);
+  Sequence seq(s->engine->config(), c.model.ctx, s->cache);
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();
   if (!c.system.empty()) messages.push_back({{"role", "system"}, {"content", c.system}});
   std::fprintf(stderr, "seek chat: %s. Type a message; /reset starts over, /exit quits, Ctrl-C stops an answer.\n",

@@ -37,7 +37,7 @@ int run_generate(const GenerateCommand& c) {
   if (!s.is_ok()) return fail(s.status().to_string());
   Result<std::vector<int32_t>> ids = prompt_ids(*s, c);
   if (!ids.is_ok()) return fail(ids.status().to_string());
-  Sequence seq(s->engine->config(), c.model.ctx);
+  Sequence seq(s->engine->config(), c.model.ctx, s->cache);
   Result<GenerateResult> r = generate(*s->engine, s->tokenizer, seq, *ids, c.gen, [](std::string_view text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);

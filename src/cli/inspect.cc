@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "infer/engine.h"
 #include "model/kv_cache.h"
 #include "model/model.h"
 #include "model/rope.h"
@@ -88,6 +89,10 @@ void print_kv_cache(const ModelConfig& c, int64_t context) {
                 human_bytes(values * 4.0).c_str(), human_bytes(values * 2.0).c_str(),
                 human_bytes(values * 4.0 * context).c_str(), (long long)context);
   }
+  const int64_t q8 = Sequence::bytes_per_position(c, CacheType::kQ8_0);
+  std::printf("  %-15s %s per token, %s for %lld tokens (seek's --cache-type q8_0)\n", "absorbed q8_0",
+              human_bytes(static_cast<double>(q8)).c_str(), human_bytes(static_cast<double>(q8) * context).c_str(),
+              (long long)context);
 }
 
 int run_inspect(const std::string& dir, int64_t context) {

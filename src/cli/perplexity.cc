@@ -48,17 +48,18 @@ int run_perplexity(const PerplexityCommand& c) {
     if (!e.is_ok()) return fail(e.status().to_string());
     reference = std::move(e).value();
   }
-  Result<QualityReport> r = measure_quality(*s->engine, reference.get(), *ids, c.model.ctx);
+  Result<QualityReport> r = measure_quality(*s->engine, reference.get(), *ids, c.model.ctx, s->cache);
   if (!r.is_ok()) return fail(r.status().to_string());
   if (c.json) {
-    std::printf("{\"quant\": \"%s\", \"reference\": \"%s\", \"tokens\": %lld, \"perplexity\": %.6f, \"ref_perplexity\": %.6f, "
+    std::printf("{\"quant\": \"%s\", \"cache_type\": \"%s\", \"reference\": \"%s\", \"tokens\": %lld, \"perplexity\": %.6f, \"ref_perplexity\": %.6f, "
                 "\"mean_kl\": %.6g, \"p99_kl\": %.6g, \"top1_agreement\": %.6f}\n",
-                c.model.quant.c_str(), c.reference.c_str(), (long long)r->scored, r->perplexity, r->ref_perplexity, r->mean_kl,
+                c.model.quant.c_str(), std::string(cache_type_name(s->cache)).c_str(), c.reference.c_str(), (long long)r->scored, r->perplexity, r->ref_perplexity, r->mean_kl,
                 r->p99_kl, r->top1_agreement);
     return 0;
   }
   std::printf("scored      %lld predictions in windows of %lld tokens\n", (long long)r->scored, (long long)c.model.ctx);
-  std::printf("perplexity  %.4f (%s)\n", r->perplexity, c.model.quant.c_str());
+  std::printf("perplexity  %.4f (%s weights, %s cache)\n", r->perplexity, c.model.quant.c_str(),
+              std::string(cache_type_name(s->cache)).c_str());
   if (reference) {
     std::printf("reference   %.4f (%s)\n", r->ref_perplexity, c.reference.c_str());
     std::printf("KL          mean %.6f, p99 %.6f nats\n", r->mean_kl, r->p99_kl);

@@ -58,7 +58,7 @@ int run_serve(ServeCommand c) {
 
   Result<Session> s = open_session(c.model);
   if (!s.is_ok()) return fail(s.status().to_string());
-  serve::EngineRunner runner(*s->engine);
+  serve::EngineRunner runner(*s->engine, s->cache);
   Result<std::unique_ptr<serve::Server>> server = serve::Server::create(runner, s->tokenizer, o);
   if (!server.is_ok()) return fail(server.status().to_string());
   Result<int> port = (*server)->start();

@@ -21,6 +21,7 @@ struct ModelOptions {
   std::string quant = "none"; // weight type at load (none: as stored)
   int threads = 0;
   int64_t ctx = 4096;         // context length of each sequence
+  std::string cache_type = "f32";  // latent cache rows: f32 or q8_0
 };
 
 void add_model_options(CLI::App* cmd, ModelOptions* o);
@@ -30,6 +31,7 @@ struct Session {
   std::shared_ptr<const Model> model;
   std::unique_ptr<Engine> engine;
   Tokenizer tokenizer;
+  CacheType cache = CacheType::kF32;  // for the sequences the command makes
 };
 
 // The model used when a command names none: $SEEK_DEFAULT_MODEL, else the R1-Zero model

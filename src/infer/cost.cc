@@ -33,7 +33,6 @@ TokenCost token_cost(const PreparedWeights& w, const ModelConfig& c) {
       cost.macs += macs(l.shared);
     }
   }
-  cost.cache_bytes_per_position = c.num_hidden_layers * (c.kv_lora_rank + c.qk_rope_head_dim) * 4;
   return cost;
 }
 

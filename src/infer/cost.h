@@ -13,8 +13,8 @@ namespace seek {
 struct TokenCost {
   int64_t weight_bytes = 0;     // matrices read per decoded token (K of E experts per MoE layer)
   int64_t macs = 0;             // matrix multiply-accumulates per token, attention excluded
-  int64_t cache_bytes_per_position = 0;  // latent cache read per token per cached position
 };
+// (The latent cache read per cached position is Sequence::bytes_per_position.)
 
 TokenCost token_cost(const PreparedWeights& w, const ModelConfig& c);
 

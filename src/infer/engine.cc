@@ -1,25 +1,83 @@
 #include "infer/engine.h"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 
 #include "infer/ffn.h"
 #include "infer/mla.h"
 #include "kernels/matmul.h"
 #include "kernels/vec.h"
+#include "tensor/quant.h"
 
 namespace seek {
 
-Sequence::Sequence(const ModelConfig& c, int64_t max_tokens)
-    : max_tokens_(max_tokens), row_size_(c.kv_lora_rank + c.qk_rope_head_dim), cache_(c.num_hidden_layers) {}
+Result<CacheType> parse_cache_type(std::string_view name) {
+  if (name == "f32") return CacheType::kF32;
+  if (name == "q8_0") return CacheType::kQ8_0;
+  return Status::invalid_argument(fmt::format("unknown cache type '{}' (expected f32 or q8_0)", name));
+}
+
+std::string_view cache_type_name(CacheType t) { return t == CacheType::kF32 ? "f32" : "q8_0"; }
+
+namespace {
+
+// Values stored per cache row: Rkv + Dr, rounded up to whole blocks for Q8_0.
+int64_t row_values_of(const ModelConfig& c, CacheType type) {
+  const int64_t values = c.kv_lora_rank + c.qk_rope_head_dim, block = dtype_block_elems(DType::kQ8_0);
+  return type == CacheType::kF32 ? values : (values + block - 1) / block * block;
+}
+
+int64_t row_bytes_of(const ModelConfig& c, CacheType type) {
+  const int64_t values = row_values_of(c, type);
+  return type == CacheType::kF32 ? values * static_cast<int64_t>(sizeof(float)) : dtype_bytes(DType::kQ8_0, values);
+}
+
+}  // namespace
+
+Sequence::Sequence(const ModelConfig& c, int64_t max_tokens, CacheType type)
+    : max_tokens_(max_tokens),
+      type_(type),
+      row_size_(c.kv_lora_rank + c.qk_rope_head_dim),
+      row_values_(row_values_of(c, type)),
+      row_bytes_(row_bytes_of(c, type)),
+      cache_(c.num_hidden_layers) {}
+
+int64_t Sequence::bytes_per_position(const ModelConfig& c, CacheType type) { return c.num_hidden_layers * row_bytes_of(c, type); }
 
 void Sequence::reserve(int64_t n) {
   if (n <= capacity_) return;
   capacity_ = std::min(max_tokens_, std::max({n, capacity_ * 3 / 2, int64_t{64}}));
-  for (std::vector<float>& layer : cache_) layer.resize(static_cast<size_t>(capacity_ * row_size_));
+  for (std::vector<uint8_t>& layer : cache_) layer.resize(static_cast<size_t>(capacity_ * row_bytes_));
 }
 
-size_t Sequence::bytes() const { return cache_.size() * capacity_ * row_size_ * sizeof(float); }
+void Sequence::write_row(int64_t layer, int64_t pos, const float* row) {
+  uint8_t* dst = layer_rows(layer) + pos * row_bytes_;
+  if (type_ == CacheType::kF32) {
+    std::memcpy(dst, row, row_size_ * sizeof(float));
+    return;
+  }
+  thread_local std::vector<float> padded;  // the row zero-padded to whole blocks
+  padded.assign(row, row + row_size_);
+  padded.resize(row_values_, 0.0f);
+  quantize_blocks(DType::kQ8_0, padded.data(), dst, row_values_);
+}
+
+void Sequence::read_rows(int64_t layer, int64_t begin, int64_t end, float* out) const {
+  const uint8_t* src = cache_[layer].data() + begin * row_bytes_;
+  if (type_ == CacheType::kF32) {
+    std::memcpy(out, src, (end - begin) * row_bytes_);
+    return;
+  }
+  thread_local std::vector<float> padded;
+  padded.resize(row_values_);
+  for (int64_t j = 0; j < end - begin; ++j) {
+    dequantize_blocks(DType::kQ8_0, src + j * row_bytes_, padded.data(), row_values_);
+    std::copy(padded.begin(), padded.begin() + row_size_, out + j * row_size_);
+  }
+}
+
+size_t Sequence::bytes() const { return cache_.size() * capacity_ * row_bytes_; }
 
 Engine::Engine(std::shared_ptr<const Model> model, const EngineOptions& options)
     : model_(std::move(model)), options_(options), pool_(options.threads), rope_(model_->config) {}

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -30,13 +31,22 @@ struct EngineOptions {
   int64_t absorb_max_tokens = 8;
 };
 
+// How a sequence stores its latent cache rows: f32, or Q8_0 blocks (one f16 scale per 32
+// values: 3.8x smaller, as llama.cpp's --cache-type-k q8_0), rows zero-padded to whole blocks.
+// V3 at 128K positions needs 18 GB of f32 cache and 4.8 GB of Q8_0.
+enum class CacheType { kF32, kQ8_0 };
+Result<CacheType> parse_cache_type(std::string_view name);  // "f32" or "q8_0"
+std::string_view cache_type_name(CacheType t);
+
 // One sequence's state: the latent KV cache of every layer, one row per position holding
-// the normalised latent (Rkv) then the roped shared key (Dr): 576 floats per layer for V3.
+// the normalised latent (Rkv) then the roped shared key (Dr): 576 values per layer for V3.
 // Memory grows with the tokens actually cached (geometrically, up to max_tokens), so many
 // short sequences can share a machine.
 class Sequence {
  public:
-  Sequence(const ModelConfig& c, int64_t max_tokens);
+  Sequence(const ModelConfig& c, int64_t max_tokens, CacheType type = CacheType::kF32);
+  // Cache bytes per position, all layers together.
+  static int64_t bytes_per_position(const ModelConfig& c, CacheType type);
 
   // Makes room for n positions (n <= max_tokens); called by the engine before writing.
   void reserve(int64_t n);
@@ -46,8 +56,19 @@ class Sequence {
   const std::vector<int32_t>& tokens() const { return tokens_; }
   // Forgets positions >= n, keeping a shared prefix (prefix caching across turns).
   void truncate(int64_t n) { tokens_.resize(static_cast<size_t>(std::min(n, num_tokens()))); }
-  float* rows(int64_t layer) { return cache_[layer].data(); }  // (capacity, Rkv + Dr)
-  int64_t row_size() const { return row_size_; }
+  CacheType cache_type() const { return type_; }
+  // A layer's rows, row_bytes() apart: (capacity, Rkv + Dr) floats, or Q8_0 rows of
+  // row_values() values (Rkv + Dr rounded up to 32).
+  uint8_t* layer_rows(int64_t layer) { return cache_[layer].data(); }
+  // The f32 layout's rows (cache_type() must be kF32).
+  float* rows(int64_t layer) { return reinterpret_cast<float*>(cache_[layer].data()); }
+  int64_t row_size() const { return row_size_; }      // Rkv + Dr
+  int64_t row_values() const { return row_values_; }  // values stored per row
+  int64_t row_bytes() const { return row_bytes_; }
+  // Writes position pos of `layer` from f32 values (row_size()).
+  void write_row(int64_t layer, int64_t pos, const float* row);
+  // Reads positions [begin, end) of `layer` as f32 (end - begin, row_size()) into out.
+  void read_rows(int64_t layer, int64_t begin, int64_t end, float* out) const;
   // Records that `ids` now occupy the next positions (after every layer wrote them).
   void append(std::span<const int32_t> ids) { tokens_.insert(tokens_.end(), ids.begin(), ids.end()); }
   size_t bytes() const;  // allocated cache memory
@@ -55,9 +76,11 @@ class Sequence {
  private:
   int64_t max_tokens_;
   int64_t capacity_ = 0;
-  int64_t row_size_;
+  CacheType type_;
+  int64_t row_size_, row_values_, row_bytes_;
   std::vector<int32_t> tokens_;
-  std::vector<std::vector<float>> cache_;
+  // Per layer, capacity_ rows of row_bytes_ (operator new's alignment suits f32 rows).
+  std::vector<std::vector<uint8_t>> cache_;
 };
 
 // A unit of work for forward(): append `tokens` to `seq`.

@@ -44,7 +44,7 @@ void attend_absorbed(float* o, const float* q, int64_t T, Sequence* seq, const P
   const int64_t H = c.num_attention_heads, Dn = c.qk_nope_head_dim, Dr = c.qk_rope_head_dim, Dv = c.v_head_dim;
   const int64_t Dq = Dn + Dr, Rkv = c.kv_lora_rank, R = Rkv + Dr;
   const int64_t p0 = seq->num_tokens(), n = p0 + T;
-  const float* cache = seq->rows(ctx.layer);
+  const bool q8 = seq->cache_type() == CacheType::kQ8_0;
 
   Buf Q(H * T * R);  // row h*T + t: [q_nope_h · W_UK_h, q_pe_h] * scale
   ctx.pool.parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
@@ -61,7 +61,20 @@ void attend_absorbed(float* o, const float* q, int64_t T, Sequence* seq, const P
     }
   });
   Buf S(H * T * n);  // scores: every head's queries against every cached position
-  matmul(S.data(), Q.data(), H * T, f32_matrix(cache, n, R), &ctx.pool);
+  if (!q8) {
+    matmul(S.data(), Q.data(), H * T, f32_matrix(seq->rows(ctx.layer), n, R), &ctx.pool);
+  } else {
+    // 64 cached rows at a time dequantized (they stay in L2) and multiplied in f32: only the
+    // cache is rounded, where an int8 product would round the queries as well (on the tiny
+    // fp8 golden model that took the logits' error from 1% to 36%).
+    ctx.pool.parallel_chunks(n, 64, [&](int64_t j0, int64_t j1) {
+      const int64_t m = j1 - j0;
+      Buf rows(m * R), part(H * T * m);
+      seq->read_rows(ctx.layer, j0, j1, rows.data());
+      matmul(part.data(), Q.data(), H * T, f32_matrix(rows.data(), m, R), serial());
+      for (int64_t i = 0; i < H * T; ++i) std::copy(&part[i * m], &part[i * m] + m, &S[i * n + j0]);
+    });
+  }
 
   ctx.pool.parallel_for(H * T, 1, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) causal_softmax(&S[i * n], p0, i % T, n);
@@ -70,7 +83,11 @@ void attend_absorbed(float* o, const float* q, int64_t T, Sequence* seq, const P
   // threads split the columns, so each reads only its part of the cache.
   Buf olat(H * T * Rkv, 0.0f);
   ctx.pool.parallel_for(Rkv, 16, [&](int64_t r0, int64_t r1) {
-    vec::add_matmul(&olat[r0], Rkv, S.data(), n, cache + r0, R, H * T, n, r1 - r0);
+    if (q8) {
+      vec::add_matmul_q8(&olat[r0], Rkv, S.data(), n, seq->layer_rows(ctx.layer), seq->row_bytes(), r0, H * T, n, r1 - r0);
+    } else {
+      vec::add_matmul(&olat[r0], Rkv, S.data(), n, seq->rows(ctx.layer) + r0, R, H * T, n, r1 - r0);
+    }
   });
   ctx.pool.parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
     Buf oh(T * Dv);
@@ -88,7 +105,12 @@ void attend_naive(float* o, const float* q, int64_t T, Sequence* seq, const Prep
   const int64_t H = c.num_attention_heads, Dn = c.qk_nope_head_dim, Dr = c.qk_rope_head_dim, Dv = c.v_head_dim;
   const int64_t Dq = Dn + Dr, Rkv = c.kv_lora_rank, R = Rkv + Dr, W = Dn + Dv;
   const int64_t p0 = seq->num_tokens(), n = p0 + T;
-  const float* cache = seq->rows(ctx.layer);
+  Buf dequantized;  // an 8-bit cache's rows as f32 (n, R)
+  if (seq->cache_type() != CacheType::kF32) {
+    dequantized.resize(n * R);
+    seq->read_rows(ctx.layer, 0, n, dequantized.data());
+  }
+  const float* cache = dequantized.empty() ? seq->rows(ctx.layer) : dequantized.data();
 
   Buf latents(n * Rkv);
   for (int64_t j = 0; j < n; ++j) std::memcpy(&latents[j * Rkv], cache + j * R, Rkv * sizeof(float));
@@ -148,7 +170,7 @@ void mla_forward_fast(float* out, const float* x, std::span<const Step> steps, s
       ctx.rope.angles(pos, cos.data(), sin.data());
       ref::rope_interleaved(row + Rkv, Dr, cos.data(), sin.data());
       for (int64_t h = 0; h < H; ++h) ref::rope_interleaved(&q[(r * H + h) * Dq + Dn], Dr, cos.data(), sin.data());
-      std::memcpy(seq->rows(ctx.layer) + pos * R, row, R * sizeof(float));
+      seq->write_row(ctx.layer, pos, row);
     }
   }
 

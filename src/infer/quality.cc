@@ -20,8 +20,8 @@ void log_softmax(const float* logits, int64_t V, std::vector<double>* out) {
 }
 
 // Logits (n, V) for every position of one fresh sequence holding `window`.
-Status window_logits(Engine& e, std::span<const int32_t> window, std::vector<float>* logits) {
-  Sequence seq(e.config(), static_cast<int64_t>(window.size()));
+Status window_logits(Engine& e, std::span<const int32_t> window, CacheType cache, std::vector<float>* logits) {
+  Sequence seq(e.config(), static_cast<int64_t>(window.size()), cache);
   const Step step{&seq, window, /*all_logits=*/true};
   logits->resize(window.size() * e.config().vocab_size);
   return e.forward({&step, 1}, logits->data());
@@ -29,7 +29,8 @@ Status window_logits(Engine& e, std::span<const int32_t> window, std::vector<flo
 
 }  // namespace
 
-Result<QualityReport> measure_quality(Engine& test, Engine* reference, std::span<const int32_t> ids, int64_t ctx) {
+Result<QualityReport> measure_quality(Engine& test, Engine* reference, std::span<const int32_t> ids, int64_t ctx,
+                                      CacheType cache) {
   const int64_t n = static_cast<int64_t>(ids.size()), V = test.config().vocab_size;
   if (n < 2) return Status::invalid_argument(fmt::format("[quality] need at least 2 tokens to score, got {}", n));
   if (ctx < 2) return Status::invalid_argument(fmt::format("[quality] window of {} tokens: need at least 2", ctx));
@@ -44,8 +45,8 @@ Result<QualityReport> measure_quality(Engine& test, Engine* reference, std::span
   std::vector<double> lp, ref_lp;
   for (int64_t start = 0; start + 1 < n; start += ctx) {
     const std::span<const int32_t> window = ids.subspan(start, std::min(ctx, n - start));
-    SEEK_RETURN_IF_ERROR(window_logits(test, window, &logits));
-    if (reference) SEEK_RETURN_IF_ERROR(window_logits(*reference, window, &ref_logits));
+    SEEK_RETURN_IF_ERROR(window_logits(test, window, cache, &logits));
+    if (reference) SEEK_RETURN_IF_ERROR(window_logits(*reference, window, CacheType::kF32, &ref_logits));
     for (size_t t = 0; t + 1 < window.size(); ++t) {
       log_softmax(&logits[t * V], V, &lp);
       nll -= lp[window[t + 1]];

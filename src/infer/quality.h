@@ -22,7 +22,9 @@ struct QualityReport {
 
 // Scores `ids` in consecutive windows of `ctx` tokens, each a fresh sequence (as
 // llama-perplexity does): every position but a window's first predicts the next token.
-// `reference` may be null (perplexity only). Fails on bad ids or fewer than 2 tokens.
-Result<QualityReport> measure_quality(Engine& test, Engine* reference, std::span<const int32_t> ids, int64_t ctx);
+// `reference` may be null (perplexity only); it keeps an f32 cache, the engine under test
+// uses `cache`. Fails on bad ids or fewer than 2 tokens.
+Result<QualityReport> measure_quality(Engine& test, Engine* reference, std::span<const int32_t> ids, int64_t ctx,
+                                      CacheType cache = CacheType::kF32);
 
 }  // namespace seek

@@ -30,21 +30,19 @@ class Runner {
 
 class EngineRunner final : public Runner {
  public:
-  explicit EngineRunner(Engine& engine) : engine_(engine) {}
+  explicit EngineRunner(Engine& engine, CacheType cache = CacheType::kF32) : engine_(engine), cache_(cache) {}
 
   int64_t vocab_size() const override { return engine_.config().vocab_size; }
-  int64_t bytes_per_token() const override {
-    const ModelConfig& c = engine_.config();
-    return c.num_hidden_layers * (c.kv_lora_rank + c.qk_rope_head_dim) * static_cast<int64_t>(sizeof(float));
-  }
+  int64_t bytes_per_token() const override { return Sequence::bytes_per_position(engine_.config(), cache_); }
   int64_t sequence_bytes(const Sequence& seq) const override { return static_cast<int64_t>(seq.bytes()); }
   std::unique_ptr<Sequence> new_sequence(int64_t max_tokens) override {
-    return std::make_unique<Sequence>(engine_.config(), max_tokens);
+    return std::make_unique<Sequence>(engine_.config(), max_tokens, cache_);
   }
   Status forward(std::span<const Step> steps, float* logits) override { return engine_.forward(steps, logits); }
 
  private:
   Engine& engine_;
+  CacheType cache_;
 };
 
 }  // namespace seek::serve

@@ -57,6 +57,17 @@ TEST(Cli, BenchReportsDecodeAgainstProbedBandwidth) {
   EXPECT_GT(tps, 0.0);
   EXPECT_NEAR(fraction, tps / limit, 1e-3 * fraction);
 
+  // An 8-bit latent cache reads under half the bytes per cached position (the same context).
+  ASSERT_EQ(run_seek({"bench", "--synthetic", "tiny", "--quant", "q8_0", "-t", "2", "--prompt", "16", "--gen", "20",
+                      "--cache-type", "q8_0", "--json"}, &out, &err), 0) << err;
+  Result<Json> q8 = parse_json(out, "bench output");
+  ASSERT_TRUE(q8.is_ok()) << q8.status().to_string();
+  const double f32_cache = (*j)["cache_bytes_per_token"], q8_cache = (*q8)["cache_bytes_per_token"];
+  EXPECT_GT(q8_cache, 0.0);
+  EXPECT_LT(q8_cache * 2, f32_cache);
+
+  EXPECT_EQ(run_seek({"bench", "--synthetic", "tiny", "--cache-type", "q9"}, nullptr, &err), 1);
+  EXPECT_NE(err.find("q9"), std::string::npos) << err;
   EXPECT_EQ(run_seek({"bench", "--synthetic", "v9-huge"}, nullptr, &err), 1);
   EXPECT_NE(err.find("v9-huge"), std::string::npos) << err;
   EXPECT_EQ(run_seek({"bench", "--synthetic", "tiny", "--quant", "q9_9"}, nullptr, &err), 1);

@@ -40,7 +40,9 @@ TEST(Rollout, LayoutLimitsAndDeterminism) {
     ASSERT_FALSE(a[i].tokens.empty());
     EXPECT_LE(a[i].tokens.size(), 12u);
     EXPECT_EQ(a[i].finished, a[i].tokens.back() == f.tok.eos_id());
-    if (!a[i].finished) EXPECT_EQ(a[i].tokens.size(), 12u);
+    if (!a[i].finished) {
+      EXPECT_EQ(a[i].tokens.size(), 12u);
+    }
     const size_t text_tokens = a[i].tokens.size() - (a[i].finished ? 1 : 0);
     EXPECT_EQ(a[i].text, f.tok.decode(std::span(a[i].tokens.data(), text_tokens)).value());
   }
