@@ -4,9 +4,9 @@
 # temporary directory, then times prefill (one 512-token batch) and decode (128 greedy tokens,
 # one at a time) with `seek bench FILE` and tools/llamacpp/bench_llamacpp.mjs on that file.
 # Rounds alternate the two engines so that load from other work hits both; each side keeps its
-# best run. llama.cpp runs with flash attention off and on (its CPU default differs between its
-# own tools), 2 repeats per process (the first warms its buffers); seek runs once per process.
-# Both choices favour llama.cpp.
+# best run. llama.cpp runs with flash attention off and on (whichever is faster counts) and 2
+# repeats per process (the first warms its buffers); seek runs once per process. Both choices
+# favour llama.cpp.
 #
 # Usage: bench/llamacpp_compare.sh [BUILD_DIR=build/release] [TYPE...=q8_0 q4_0]
 # Environment: ROUNDS=2, THREADS=2, SHAPE=v2-lite-4l, PROMPT=512, GEN=128,
