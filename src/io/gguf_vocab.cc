@@ -114,7 +114,64 @@ Status add_chat_template(const std::string& dir, const Json& tc, GgufWriter* w) 
   return Status::ok();
 }
 
+// GPT-2's bytes_to_unicode: printable bytes stand for themselves, the others for U+0100 + n.
+std::vector<std::string> byte_level_tokens() {
+  const auto utf8 = [](uint32_t cp) {
+    std::string s;
+    if (cp < 0x80) {
+      s += static_cast<char>(cp);
+    } else {  // every code point here is below U+0800
+      s += static_cast<char>(0xc0 | (cp >> 6));
+      s += static_cast<char>(0x80 | (cp & 0x3f));
+    }
+    return s;
+  };
+  std::vector<std::string> out(256);
+  uint32_t n = 0;
+  for (uint32_t b = 0; b < 256; ++b) {
+    const bool printable = (b >= '!' && b <= '~') || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+    out[b] = utf8(printable ? b : 256 + n++);
+  }
+  return out;
+}
+
 }  // namespace
+
+Result<VocabExport> add_placeholder_vocab_metadata(int64_t vocab_size, GgufWriter* w) {
+  constexpr int64_t kFirstMerged = 258;  // bos, eos, 256 bytes
+  if (vocab_size < kFirstMerged) {
+    return Status::invalid_argument(fmt::format(
+        "[gguf_vocab] a placeholder vocabulary needs vocab_size >= {} (bos, eos, 256 bytes), got {}", kFirstMerged, vocab_size));
+  }
+  std::vector<std::string> tokens(static_cast<size_t>(vocab_size));
+  std::vector<int64_t> types(static_cast<size_t>(vocab_size), kUnused);
+  tokens[0] = "<｜begin▁of▁sentence｜>", tokens[1] = "<｜end▁of▁sentence｜>";
+  types[0] = types[1] = kControl;
+  const std::vector<std::string> bytes = byte_level_tokens();
+  for (int64_t b = 0; b < 256; ++b) tokens[2 + b] = bytes[b], types[2 + b] = kNormal;
+  // llama.cpp requires a merge table; letter pairs make English text take fewer tokens than bytes.
+  std::vector<std::string> merges;
+  const std::string letters = "abcdefghijklmnopqrstuvwxyz";
+  int64_t id = kFirstMerged;
+  for (size_t i = 0; i < letters.size() && id < vocab_size; ++i) {
+    for (size_t j = 0; j < letters.size() && id < vocab_size; ++j, ++id) {
+      merges.push_back(fmt::format("{} {}", letters[i], letters[j]));
+      tokens[id] = fmt::format("{}{}", letters[i], letters[j]), types[id] = kNormal;
+    }
+  }
+  for (; id < vocab_size; ++id) tokens[id] = fmt::format("[PAD{}]", id);
+  VocabExport out{true, "deepseek-v3", vocab_size, static_cast<int64_t>(merges.size())};
+  w->set("tokenizer.ggml.model", gguf_string("gpt2"));
+  w->set("tokenizer.ggml.pre", gguf_string(out.pre));
+  w->set("tokenizer.ggml.tokens", gguf_string_array(std::move(tokens)));
+  w->set("tokenizer.ggml.token_type", gguf_i32_array(std::move(types)));
+  w->set("tokenizer.ggml.merges", gguf_string_array(std::move(merges)));
+  w->set("tokenizer.ggml.bos_token_id", gguf_u32(0));
+  w->set("tokenizer.ggml.eos_token_id", gguf_u32(1));
+  w->set("tokenizer.ggml.add_bos_token", gguf_bool(true));
+  w->set("tokenizer.ggml.add_eos_token", gguf_bool(false));
+  return out;
+}
 
 Result<VocabExport> add_vocab_metadata(const std::string& dir, int64_t vocab_size, const std::string& pre_override,
                                        GgufWriter* w) {

@@ -35,4 +35,13 @@ struct VocabExport {
 Result<VocabExport> add_vocab_metadata(const std::string& dir, int64_t vocab_size, const std::string& pre_override,
                                        GgufWriter* w);
 
+// A placeholder vocabulary for models that have no tokenizer (synthetic ones), so that llama.cpp,
+// which refuses a file without tokenizer keys, loads them: byte-level "gpt2" with pre
+// "deepseek-v3", id 0 <｜begin▁of▁sentence｜> and id 1 <｜end▁of▁sentence｜> (control, bos/eos),
+// ids 2..257 the 256 byte tokens (GPT-2's byte-to-unicode map), then merges of lower-case letter
+// pairs while ids last, and "[PAD<id>]" (unused) for the rest. Text round-trips through it, so
+// tokenize/generate work on such a file, but the ids mean nothing to the model's random weights.
+// Fails when `vocab_size` < 258 (no room for the byte tokens).
+Result<VocabExport> add_placeholder_vocab_metadata(int64_t vocab_size, GgufWriter* w);
+
 }  // namespace seek

@@ -157,7 +157,11 @@ Result<GgufExportReport> export_gguf(const Model& m, const std::string& path, co
   if (o.type != QuantScheme::kF32 && o.type != QuantScheme::kBF16) {
     w.set("general.quantization_version", gguf_u32(kGgmlQuantVersion));
   }
-  SEEK_ASSIGN_OR_RETURN(report.vocab, add_vocab_metadata(o.tokenizer_dir, c.vocab_size, o.tokenizer_pre, &w));
+  if (o.placeholder_vocab) {
+    SEEK_ASSIGN_OR_RETURN(report.vocab, add_placeholder_vocab_metadata(c.vocab_size, &w));
+  } else {
+    SEEK_ASSIGN_OR_RETURN(report.vocab, add_vocab_metadata(o.tokenizer_dir, c.vocab_size, o.tokenizer_pre, &w));
+  }
   if (!report.vocab.written) {
     report.notes.push_back(fmt::format("no tokenizer.json in '{}': the file has no vocabulary, which llama.cpp needs",
                                        o.tokenizer_dir));

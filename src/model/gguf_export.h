@@ -41,6 +41,8 @@ DType gguf_tensor_dtype(QuantScheme scheme, const std::string& name, const Shape
 struct GgufExportOptions {
   QuantScheme type = QuantScheme::kQ8_0;
   std::string tokenizer_dir;  // where tokenizer.json / tokenizer_config.json are looked for
+  // No tokenizer to read (synthetic models): write gguf_vocab.h's placeholder vocabulary instead.
+  bool placeholder_vocab = false;
   std::string tokenizer_pre;  // overrides the recognised tokenizer.ggml.pre
   std::string name;           // general.name
   // MTP modules (model.layers.L+k) as blk.L+k with nextn.* tensors; llama.cpp loads them

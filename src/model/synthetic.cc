@@ -41,7 +41,7 @@ const char* shape_json(std::string_view shape) {
       "kv_lora_rank":64,"qk_nope_head_dim":32,"qk_rope_head_dim":32,"v_head_dim":32,"n_routed_experts":8,
       "n_shared_experts":1,"num_experts_per_tok":2,"first_k_dense_replace":1,"n_group":2,"topk_group":1,
       "topk_method":"noaux_tc","scoring_func":"sigmoid","norm_topk_prob":true,"routed_scaling_factor":2.5,
-      "rms_norm_eps":1e-6})";
+      "rms_norm_eps":1e-6,"max_position_embeddings":2048})";
   }
   return nullptr;
 }

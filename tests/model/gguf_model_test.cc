@@ -16,6 +16,7 @@
 #include "model/gguf_export.h"
 #include "model/gguf_model.h"
 #include "model/gguf_names.h"
+#include "model/synthetic.h"
 #include "model/tiny_tokenizer.h"
 #include "tensor/encode.h"
 #include "test_util.h"
@@ -547,6 +548,44 @@ TEST(GgufModel, CommandLineRunsAQuantizedFile) {
   EXPECT_NE(out.find("Q8_0"), std::string::npos) << out;
   EXPECT_EQ(testing::run_seek({"quantize", dir + "/m.gguf", dir + "/again.gguf", "--type", "q8_0"}, nullptr, &err), 1);
   EXPECT_NE(err.find("quantize reads a Hugging Face model directory"), std::string::npos) << err;
+}
+
+// --synthetic writes the random model that make_synthetic_model builds (BF16 source, so a bf16
+// file holds the same weights) with a placeholder vocabulary, for timing seek against llama.cpp.
+TEST(GgufModel, SyntheticShapeRoundTrips) {
+  const std::string dir = testing::make_temp_dir();
+  std::string err;
+  ASSERT_EQ(testing::run_seek({"quantize", "--synthetic", "tiny", dir + "/tiny.gguf", "--type", "bf16"}, nullptr, &err), 0) << err;
+  EXPECT_NE(err.find("vocabulary 512 tokens, 254 merges, pre \"deepseek-v3\""), std::string::npos) << err;
+  const Model loaded = load(dir + "/tiny.gguf");
+  Result<Model> made = make_synthetic_model("tiny", DType::kBF16);
+  ASSERT_TRUE(made.is_ok()) << made.status().to_string();
+  expect_same_config(loaded.config, made->config, "tiny");
+  const std::vector<int32_t> tokens = {0, 17, 300, 511};
+  const std::vector<double> errors = position_errors(forward(loaded, tokens), forward(*made, tokens), 512);
+  for (size_t p = 0; p < errors.size(); ++p) EXPECT_LT(errors[p], 1e-5) << "position " << p;
+
+  const GgufFile f = *GgufFile::open(dir + "/tiny.gguf");
+  EXPECT_EQ(*f.get_string("general.name"), "synthetic-tiny");
+  const GgufValue* tokens_kv = *f.get_array("tokenizer.ggml.tokens", GgufType::kString);
+  ASSERT_EQ(tokens_kv->size(), 512u);
+  EXPECT_EQ(tokens_kv->strings[1], "<｜end▁of▁sentence｜>");
+  EXPECT_EQ(tokens_kv->strings[2 + 'a'], "a");
+  EXPECT_EQ(tokens_kv->strings[258], "aa");
+  EXPECT_EQ((*f.get_array("tokenizer.ggml.merges", GgufType::kString))->strings[1], "a b");
+}
+
+TEST(GgufModel, SyntheticNeedsAKnownShapeAndOnlyAnOutput) {
+  const std::string dir = testing::make_temp_dir();
+  std::string err;
+  EXPECT_EQ(testing::run_seek({"quantize", "--synthetic", "v9-lite", dir + "/m.gguf", "--type", "q8_0"}, nullptr, &err), 1);
+  EXPECT_NE(err.find("unknown shape \"v9-lite\" (expected one of v2-lite, v2-lite-4l, v3-4l, tiny)"), std::string::npos) << err;
+  EXPECT_EQ(testing::run_seek({"quantize", "--synthetic", "tiny", golden_dir("v3-tiny"), dir + "/m.gguf", "--type", "q8_0"},
+                              nullptr, &err), 1);
+  EXPECT_NE(err.find("expected OUT.gguf alone with --synthetic, got 2 path(s)"), std::string::npos) << err;
+  EXPECT_EQ(testing::run_seek({"quantize", golden_dir("v3-tiny"), "--type", "q8_0"}, nullptr, &err), 1);
+  EXPECT_NE(err.find("expected HF_DIR OUT.gguf, got 1 path(s)"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(dir + "/m.gguf"));
 }
 
 }  // namespace
