@@ -27,12 +27,6 @@ seek="$build/src/cli/seek"
 bash "$root/tools/llamacpp/run_setup.sh" >/dev/null
 work=$(mktemp -d "${TMPDIR:-/tmp}/llamacpp_compare.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-# llama.cpp runs in a copy of node named "js": /tmp/seek/quiet.sh (a BENCH_WRAP) pauses every
-# process whose command line matches 'node ', which caught node-llama-cpp's binding check (a
-# child forked from process.execPath; "Binding binary load test timed out") and, with "node" in
-# its own arguments, quiet.sh's own subshells (a hang with everything paused).
-js="$work/js"
-cp "$(command -v node)" "$js"
 # Every run unsets OPENBLAS_*: the environment, not the programs, would pick kernels.
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; $threads threads each; $shape; prompt $prompt, decode $gen"
@@ -47,7 +41,7 @@ for type in "${types[@]}"; do
     echo "{\"type\":\"$type\",\"round\":$r,\"seek\":$line}" >>"$results"
     for fa in "" --flash-attention; do
       line=$("${wrap[@]}" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
-        "$js" "$root/tools/llamacpp/bench_llamacpp.mjs" "$file" --threads "$threads" --prompt "$prompt" --gen "$gen" --repeats 2 $fa)
+        node "$root/tools/llamacpp/bench_llamacpp.mjs" "$file" --threads "$threads" --prompt "$prompt" --gen "$gen" --repeats 2 $fa)
       echo "{\"type\":\"$type\",\"round\":$r,\"llama\":$line}" >>"$results"
     done
     echo "  $type round $r done" >&2
