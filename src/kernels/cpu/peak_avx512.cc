@@ -32,8 +32,13 @@ int64_t peak_f32_avx512(int64_t iters) {
 }
 
 uint64_t read_avx512(const uint8_t* p, int64_t bytes) {
-  return _mm512_reduce_add_epi64(stream<__m512i>(
-      p, bytes, [](const uint8_t* q) { return _mm512_load_si512(q); }, _mm512_add_epi64));
+  const __m512i s = stream<__m512i>(p, bytes, [](const uint8_t* q) { return _mm512_load_si512(q); }, _mm512_add_epi64);
+  // Summed as unsigned: GCC's _mm512_reduce_add_epi64 adds signed lanes, which overflow (UB).
+  alignas(64) uint64_t v[8];
+  _mm512_store_si512(v, s);
+  uint64_t sum = 0;
+  for (uint64_t x : v) sum += x;
+  return sum;
 }
 
 }  // namespace seek::cpu
