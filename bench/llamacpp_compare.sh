@@ -10,9 +10,9 @@
 #
 # Usage: bench/llamacpp_compare.sh [BUILD_DIR=build/release] [TYPE...=q8_0 q4_0]
 # Environment: ROUNDS=2, THREADS=2, SHAPE=v2-lite-4l, PROMPT=512, GEN=128,
-#   BENCH_WRAP: a command prefix for every timed run, e.g.
-#   BENCH_WRAP="flock /tmp/seek/bench.lock bash /tmp/seek/quiet.sh" (quantizing runs under it too:
-#   it takes all CPUs for a minute).
+#   BENCH_WRAP: a command prefix for every timed run, e.g. "flock /tmp/bench.lock" to keep
+#   benchmarks on a shared machine from overlapping (quantizing runs under it too: it takes all
+#   CPUs for a minute).
 # Needs a release build of seek and tools/llamacpp/run_setup.sh (node >= 20).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
