@@ -24,6 +24,12 @@ class MappedFile {
   ~MappedFile();
 
   std::span<const uint8_t> bytes() const { return {data_, size_}; }
+  // Tells the kernel that `bytes` will not be read again where they lie in a live MappedFile:
+  // the whole pages among them leave this process's resident set (the page cache keeps them,
+  // and a later read maps them back). Bytes outside every mapping, heap buffers say, are left
+  // alone: dropping those pages would lose them. Returns the number of bytes released.
+  // Weights converted at load (infer/prepare.cc) no longer count twice in RSS.
+  static size_t release(std::span<const uint8_t> bytes);
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
 

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "base/mmap_file.h"
 #include "kernels/matmul.h"
 #include "tensor/quant.h"
 
@@ -12,9 +13,11 @@ class Converter {
  public:
   Converter(PreparedWeights* out, ThreadPool* pool) : out_(out), pool_(pool) {}
 
-  // `src` (rows, cols) stored as `target`: in place when already so, else converted.
+  // `src` (rows, cols) stored as `target`, in the layout the matmul kernels read (Q4_0 as
+  // Q4_0R on AVX-512): in place when already so, else converted.
   Tensor convert(const Tensor& src, DType target) {
-    const int64_t rows = src.rows(), cols = src.cols();
+    target = matmul_dtype(target);
+    const int64_t rows = src.rows(), cols = src.cols(), row_bytes = dtype_bytes(target, cols);
     Tensor t{target, {rows, cols}, nullptr, {}};
     out_->bytes += dtype_bytes(target, rows * cols);
     if (src.dtype == target && src.ndim() == 2) {
@@ -23,13 +26,20 @@ class Converter {
     }
     uint8_t* dst = allocate(dtype_bytes(target, rows * cols));
     t.data = dst;
+    const bool repack = src.dtype == DType::kQ4_0 && target == DType::kQ4_0R;  // exact, no float round trip
     pool_->parallel_for(rows, 16, [&](int64_t r0, int64_t r1) {
       std::vector<float> row(cols);
       for (int64_t r = r0; r < r1; ++r) {
+        if (repack) {
+          repack_q4_0r(src.data + r * row_bytes, dst + r * row_bytes, cols);
+          continue;
+        }
         dequantize_row(src, r, row.data());
-        store_row(row.data(), target, cols, dst + r * dtype_bytes(target, cols));
+        store_row(row.data(), target, cols, dst + r * row_bytes);
       }
     });
+    // A GGUF file's blocks now live in `dst`: their mapped pages need not stay resident.
+    MappedFile::release({src.data, src.nbytes()});
     return t;
   }
   // A float matrix (rows, cols) built on the host, stored as `target`.

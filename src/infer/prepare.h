@@ -4,7 +4,9 @@
 // rounding), and kv_b_proj is also split per head for absorbed-MLA decoding:
 //   wk_b_t (H*Rkv, Dn)  rows h*Rkv + r: W_UK_h transposed, so q_lat_h = q_nope_h · W_UK_h
 //   wv_b   (H*Dv, Rkv)  rows h*Dv + d: W_UV_h, so o_h = W_UV_h · o_lat_h
-// Weights already in a supported dtype are used in place (a GGUF file's blocks, say).
+// Weights already in the kernels' dtype are used in place (a GGUF file's Q8_0 blocks, say);
+// Q4_0 is regrouped as Q4_0R on AVX-512 (matmul_dtype), a copy, after which the file's pages
+// are released from the resident set (MappedFile::release), as for any converted matrix.
 #pragma once
 
 #include <memory>

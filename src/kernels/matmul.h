@@ -36,6 +36,9 @@ inline constexpr int64_t kGemmMinTokens = 4;
 
 // Weight dtypes matmul() accepts directly (FP8 is converted at load, see infer/).
 bool matmul_supports(DType t);
+// The dtype `isa`'s kernels read fastest for weights of type t: Q4_0R for Q4_0 on AVX-512
+// (repack_q4_0r at load), else t. The AVX2 kernels do not take Q4_0R.
+DType matmul_dtype(DType t, Isa isa = best_isa());
 
 // y (M, N) = x (M, K) · w^T, w (N, K). `isa` must be supported; kScalar runs ref::linear.
 // Quantized w needs K to be a multiple of its block size (32 or 256).

@@ -16,7 +16,7 @@ struct DTypeInfo {
 };
 
 // In enum order.
-constexpr std::array<DTypeInfo, 19> kDTypes = {{
+constexpr std::array<DTypeInfo, 20> kDTypes = {{
     {DType::kBool, "BOOL", 1, 1, true},       {DType::kU8, "U8", 1, 1, true},
     {DType::kI8, "I8", 1, 1, true},           {DType::kF8E5M2, "F8_E5M2", 1, 1, true},
     {DType::kF8E4M3, "F8_E4M3", 1, 1, true},  {DType::kI16, "I16", 1, 2, true},
@@ -26,7 +26,7 @@ constexpr std::array<DTypeInfo, 19> kDTypes = {{
     {DType::kF64, "F64", 1, 8, true},         {DType::kI64, "I64", 1, 8, true},
     {DType::kU64, "U64", 1, 8, true},         {DType::kQ8_0, "Q8_0", 32, 34, false},
     {DType::kQ4_0, "Q4_0", 32, 18, false},    {DType::kQ4_K, "Q4_K", 256, 144, false},
-    {DType::kQ6_K, "Q6_K", 256, 210, false},
+    {DType::kQ6_K, "Q6_K", 256, 210, false},   {DType::kQ4_0R, "Q4_0R", 32, 18, false},
 }};
 
 const DTypeInfo& info(DType t) { return kDTypes[static_cast<size_t>(t)]; }

@@ -16,6 +16,8 @@ enum class DType : uint8_t {
   kBool, kU8, kI8, kF8E5M2, kF8E4M3, kI16, kU16, kF16, kBF16, kI32, kU32, kF32, kF64, kI64, kU64,
   // Block-quantized types in GGML's layouts (tensor/quant.h), as GGUF files store them.
   kQ8_0, kQ4_0, kQ4_K, kQ6_K,
+  // Q4_0 regrouped for the AVX-512 kernels (tensor/quant.h); never stored in a file.
+  kQ4_0R,
 };
 
 // "BF16", "F8_E4M3", "Q4_K", ...: the safetensors spelling, and GGML's for quantized types.

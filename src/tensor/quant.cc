@@ -80,6 +80,49 @@ void quant_q4_0(const float* x, void* dst, int64_t nb) {
   }
 }
 
+// ---- Q4_0R: Q4_0 blocks regrouped by 8 within a row of nb blocks ----
+constexpr int64_t kQ4_0RGroup = 8;
+
+// Byte offsets of block i's scale and nibbles.
+struct Q4_0RPlace {
+  int64_t d, qs;
+};
+Q4_0RPlace q4_0r_place(int64_t nb, int64_t i) {
+  const int64_t g = i / kQ4_0RGroup, j = i % kQ4_0RGroup;
+  const int64_t in_group = std::min(kQ4_0RGroup, nb - g * kQ4_0RGroup);
+  const int64_t base = g * kQ4_0RGroup * static_cast<int64_t>(sizeof(BlockQ4_0));
+  return {base + 2 * j, base + 2 * in_group + 16 * j};
+}
+
+BlockQ4_0 load_q4_0r(const void* row, int64_t nb, int64_t i) {
+  const Q4_0RPlace at = q4_0r_place(nb, i);
+  BlockQ4_0 b;
+  std::memcpy(&b.d, static_cast<const uint8_t*>(row) + at.d, 2);
+  std::memcpy(b.qs, static_cast<const uint8_t*>(row) + at.qs, 16);
+  return b;
+}
+
+void store_q4_0r(void* row, int64_t nb, int64_t i, const BlockQ4_0& b) {
+  const Q4_0RPlace at = q4_0r_place(nb, i);
+  std::memcpy(static_cast<uint8_t*>(row) + at.d, &b.d, 2);
+  std::memcpy(static_cast<uint8_t*>(row) + at.qs, b.qs, 16);
+}
+
+void dequant_q4_0r(const void* src, float* y, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i) {
+    const BlockQ4_0 b = load_q4_0r(src, nb, i);
+    dequant_q4_0(&b, y + i * 32, 1);
+  }
+}
+
+void quant_q4_0r(const float* x, void* dst, int64_t nb) {
+  for (int64_t i = 0; i < nb; ++i) {
+    BlockQ4_0 b;
+    quant_q4_0(x + i * 32, &b, 1);
+    store_q4_0r(dst, nb, i, b);
+  }
+}
+
 // ---- Q4_K ----
 void dequant_q4_k(const void* src, float* y, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i) {
@@ -251,6 +294,7 @@ void dequantize_blocks(DType t, const void* blocks, float* y, int64_t n) {
   switch (t) {
     case DType::kQ8_0: return dequant_q8_0(blocks, y, nb);
     case DType::kQ4_0: return dequant_q4_0(blocks, y, nb);
+    case DType::kQ4_0R: return dequant_q4_0r(blocks, y, nb);
     case DType::kQ4_K: return dequant_q4_k(blocks, y, nb);
     case DType::kQ6_K: return dequant_q6_k(blocks, y, nb);
     default: SEEK_CHECK(false, "{} is not a block-quantized type", dtype_name(t));
@@ -263,10 +307,17 @@ void quantize_blocks(DType t, const float* x, void* blocks, int64_t n) {
   switch (t) {
     case DType::kQ8_0: return quant_q8_0(x, blocks, nb);
     case DType::kQ4_0: return quant_q4_0(x, blocks, nb);
+    case DType::kQ4_0R: return quant_q4_0r(x, blocks, nb);
     case DType::kQ4_K: return quant_q4_k(x, blocks, nb);
     case DType::kQ6_K: return quant_q6_k(x, blocks, nb);
     default: SEEK_CHECK(false, "{} is not a block-quantized type", dtype_name(t));
   }
+}
+
+void repack_q4_0r(const void* src, void* dst, int64_t n) {
+  SEEK_CHECK(n % 32 == 0, "{} values are not whole Q4_0 blocks", n);
+  const int64_t nb = n / 32;
+  for (int64_t i = 0; i < nb; ++i) store_q4_0r(dst, nb, i, load<BlockQ4_0>(src, i));
 }
 
 }  // namespace seek

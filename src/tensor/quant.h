@@ -8,6 +8,12 @@
 //         scales and mins, 128 bytes of nibbles;            x = d*sc_j * q - dmin*m_j
 //   Q6_K  256 values in 16 sub-blocks of 16: 128 bytes low nibbles, 64 bytes of 2-bit highs,
 //         16 int8 sub-block scales, f16 d;                  x = d * sc_j * (q - 32)
+// and one layout of our own, never written to a file:
+//   Q4_0R a row's Q4_0 blocks regrouped by 8 (a row's last group may hold fewer, nb): the
+//         group's nb f16 scales, then its blocks' 16 nibble bytes in block order. Same size
+//         and values as Q4_0; the AVX-512 kernels read a group's scales with one load and four
+//         blocks' nibbles with another, instead of picking them out of 18-byte blocks (about
+//         twice the decode speed in cache). Functions on Q4_0R take whole rows.
 // The functions here are the scalar reference codecs; fast dot products live in kernels/.
 #pragma once
 
@@ -50,5 +56,8 @@ void q4_k_scale_min(const uint8_t* scales, int j, uint8_t* scale, uint8_t* min);
 // `blocks` may be unaligned (inside a mapped file).
 void dequantize_blocks(DType t, const void* blocks, float* y, int64_t n);
 void quantize_blocks(DType t, const float* x, void* blocks, int64_t n);
+
+// One row of n values, Q4_0 to Q4_0R (src and dst must not overlap); exact.
+void repack_q4_0r(const void* src, void* dst, int64_t n);
 
 }  // namespace seek

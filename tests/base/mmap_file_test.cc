@@ -1,5 +1,10 @@
 #include "base/mmap_file.h"
 
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "test_util.h"
@@ -33,6 +38,31 @@ TEST(MappedFile, EmptyFileMapsToEmptySpan) {
   Result<MappedFile> f = MappedFile::open(path);
   ASSERT_TRUE(f.is_ok());
   EXPECT_EQ(f->size(), 0u);
+}
+
+// Released pages read back the file's bytes; a heap buffer and a closed map are never touched.
+TEST(MappedFile, ReleaseDropsOnlyWholeMappedPages) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  std::string content(5 * page, '\0');
+  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 7 + i / page);
+  const std::string path = testing::make_temp_dir() + "/pages";
+  testing::write_file(path, content);
+  std::span<const uint8_t> gone;
+  {
+    Result<MappedFile> f = MappedFile::open(path);
+    ASSERT_TRUE(f.is_ok()) << f.status().to_string();
+    const std::span<const uint8_t> all = f->bytes();
+    // From the middle of page 0 to the middle of page 4: pages 1-3.
+    EXPECT_EQ(MappedFile::release(all.subspan(page / 2, 4 * page)), 3 * page);
+    EXPECT_EQ(MappedFile::release(all.subspan(10, 100)), 0u);  // no whole page
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(all.data()), all.size()), content);
+    gone = all;
+  }
+  EXPECT_EQ(MappedFile::release(gone), 0u);  // unmapped: not ours any more
+
+  std::vector<uint8_t> heap(content.begin(), content.end());
+  EXPECT_EQ(MappedFile::release(heap), 0u);
+  EXPECT_EQ(std::memcmp(heap.data(), content.data(), heap.size()), 0);
 }
 
 TEST(ReadTextFile, RefusesFilesOverTheLimit) {

@@ -117,8 +117,9 @@ std::vector<Case> cases() {
       for (int64_t K : {1, 17, 40, 100}) {
         for (DType t : {DType::kF32, DType::kF16, DType::kBF16}) out.push_back({t, M, N, K});
       }
-      for (int64_t K : {32, 96, 160, 512}) {  // 1, 3 (odd), 5 blocks of 32
-        for (DType t : {DType::kQ8_0, DType::kQ4_0}) out.push_back({t, M, N, K});
+      // 1, 3 (odd), 5, 13 (a unit of 8 and one of 5), 16 blocks of 32
+      for (int64_t K : {32, 96, 160, 416, 512}) {
+        for (DType t : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_0R}) out.push_back({t, M, N, K});
       }
       for (int64_t K : {256, 768}) {
         for (DType t : {DType::kQ4_K, DType::kQ6_K}) out.push_back({t, M, N, K});
@@ -137,9 +138,14 @@ void require(Isa isa) {
   if (!isa_supported(isa)) GTEST_FAIL() << isa_name(isa) << " is not supported on this CPU";
 }
 
+// Q4_0R is the AVX-512 kernels' own layout (matmul_dtype); the AVX2 ones refuse it (below).
+bool runs(DType t, Isa isa) { return t != DType::kQ4_0R || isa != Isa::kAvx2; }
+
 TEST_P(MatmulTest, MatchesReferenceOnOddShapes) {
   require(GetParam());
-  for (const Case& c : cases()) check(c, GetParam());
+  for (const Case& c : cases()) {
+    if (runs(c.dtype, GetParam())) check(c, GetParam());
+  }
 }
 
 // Shapes past the prefill tiles: token tiles of 6 and 8 (AVX-512), 32 (AMX) and their
@@ -148,16 +154,18 @@ TEST_P(MatmulTest, MatchesReferenceOnOddShapes) {
 TEST_P(MatmulTest, MatchesReferenceAcrossTiles) {
   require(GetParam());
   for (int64_t M : {31, 37}) {
-    for (DType t : {DType::kQ8_0, DType::kQ4_0}) check({t, M, 70, 1120}, GetParam());
+    for (DType t : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_0R}) {
+      if (runs(t, GetParam())) check({t, M, 70, 1120}, GetParam());
+    }
     for (DType t : {DType::kQ4_K, DType::kQ6_K}) check({t, M, 70, 1024}, GetParam());
     for (DType t : {DType::kF32, DType::kF16, DType::kBF16}) check({t, M, 101, 211}, GetParam());
   }
 }
 
 // A group runs each product through the same kernels as matmul() alone, only scheduled
-// together, so every output is bit-identical. The group mixes weight types, decode and
-// prefill token counts, an empty product, and two products on the same activations (which
-// share their prepared copy).
+// together, so every output is bit-identical. The group mixes weight types (as matmul_dtype
+// gives them for the instruction set), decode and prefill token counts, an empty product, and
+// two products on the same activations (which share their prepared copy).
 TEST_P(MatmulTest, GroupEqualsSeparateProducts) {
   require(GetParam());
   const std::vector<Case> shapes = {{DType::kQ8_0, 1, 33, 96},  {DType::kQ8_0, 1, 161, 96}, {DType::kQ4_0, 3, 7, 160},
@@ -168,12 +176,14 @@ TEST_P(MatmulTest, GroupEqualsSeparateProducts) {
   std::vector<std::vector<float>> xs, grouped, alone;
   for (size_t i = 0; i < shapes.size(); ++i) {
     const Case& c = shapes[i];
-    bytes.push_back(store(random_values(c.N * c.K, 5 + i, 0.05f), c.dtype, c.N, c.K));
+    bytes.push_back(store(random_values(c.N * c.K, 5 + i, 0.05f), matmul_dtype(c.dtype, GetParam()), c.N, c.K));
     xs.push_back(random_values(c.M * c.K, 9 + i));
     grouped.emplace_back(c.M * c.N, NAN);
     alone.emplace_back(c.M * c.N, NAN);
   }
-  for (size_t i = 0; i < shapes.size(); ++i) weights.push_back({shapes[i].dtype, {shapes[i].N, shapes[i].K}, bytes[i].data(), {}});
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    weights.push_back({matmul_dtype(shapes[i].dtype, GetParam()), {shapes[i].N, shapes[i].K}, bytes[i].data(), {}});
+  }
   std::vector<MatmulTask> tasks;
   for (size_t i = 0; i < shapes.size(); ++i) {
     const float* x = i == 1 ? xs[0].data() : xs[i].data();  // products 0 and 1: same x (gate and up)
@@ -191,6 +201,18 @@ TEST_P(MatmulTest, GroupEqualsSeparateProducts) {
 
 INSTANTIATE_TEST_SUITE_P(Isas, MatmulTest, ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAmx),
                          [](const auto& info) { return std::string(isa_name(info.param)); });
+
+TEST(Matmul, Q4_0RIsTheAvx512Layout) {
+  EXPECT_EQ(matmul_dtype(DType::kQ4_0, Isa::kAvx512), DType::kQ4_0R);
+  EXPECT_EQ(matmul_dtype(DType::kQ4_0, Isa::kAmx), DType::kQ4_0R);
+  EXPECT_EQ(matmul_dtype(DType::kQ4_0, Isa::kAvx2), DType::kQ4_0);
+  EXPECT_EQ(matmul_dtype(DType::kQ8_0, Isa::kAvx512), DType::kQ8_0);
+  const std::vector<uint8_t> bytes(dtype_bytes(DType::kQ4_0R, 64));
+  const Tensor w{DType::kQ4_0R, {1, 64}, bytes.data(), {}};
+  std::vector<float> x(64), y(1);
+  ThreadPool pool(1);
+  EXPECT_DEATH(matmul(y.data(), x.data(), 1, w, &pool, Isa::kAvx2), "AVX2 kernels do not read Q4_0R");
+}
 
 TEST(Matmul, BestIsaIsSupported) {
   EXPECT_TRUE(isa_supported(best_isa()));

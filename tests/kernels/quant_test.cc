@@ -37,6 +37,39 @@ TEST(Quant, Q4_0NibbleOrder) {
   EXPECT_EQ(y[1], -4.0f);  // qs[1] = 0: both nibbles are -8
 }
 
+// A row of 11 blocks is one group of 8 (scales at 0..15, nibbles from 16) and one of 3
+// (scales at 144..149, nibbles from 150).
+TEST(Quant, Q4_0RGroupsBlocksByEight) {
+  std::vector<BlockQ4_0> blocks(11);
+  for (int i = 0; i < 11; ++i) {
+    blocks[i].d = f32_to_f16(static_cast<float>(i + 1));
+    for (int j = 0; j < 16; ++j) blocks[i].qs[j] = static_cast<uint8_t>(16 * i + j);
+  }
+  std::vector<uint8_t> r(11 * sizeof(BlockQ4_0));
+  repack_q4_0r(blocks.data(), r.data(), 11 * 32);
+  const auto scale = [&](int64_t at) {
+    uint16_t d;
+    std::memcpy(&d, &r[at], 2);
+    return f16_to_f32(d);
+  };
+  EXPECT_EQ(scale(0), 1.0f);
+  EXPECT_EQ(scale(14), 8.0f);
+  EXPECT_EQ(r[16], 0);                  // block 0, byte 0
+  EXPECT_EQ(r[16 + 7 * 16 + 15], 127);  // block 7, byte 15
+  EXPECT_EQ(scale(144), 9.0f);
+  EXPECT_EQ(scale(148), 11.0f);
+  EXPECT_EQ(r[150], 128);               // block 8, byte 0
+  EXPECT_EQ(r[150 + 2 * 16 + 3], 163);  // block 10, byte 3
+
+  std::vector<float> want(11 * 32), got(11 * 32);
+  dequantize_blocks(DType::kQ4_0, blocks.data(), want.data(), 11 * 32);
+  dequantize_blocks(DType::kQ4_0R, r.data(), got.data(), 11 * 32);
+  EXPECT_EQ(got, want);
+  std::vector<uint8_t> requantized(r.size());
+  quantize_blocks(DType::kQ4_0R, want.data(), requantized.data(), 11 * 32);
+  EXPECT_EQ(requantized, r);
+}
+
 TEST(Quant, Q4_KScalesAndMins) {
   BlockQ4_K b{};
   b.d = f32_to_f16(1.0f);

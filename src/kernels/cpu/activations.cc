@@ -11,7 +11,7 @@ namespace seek::cpu {
 int32_t zero_point(DType t) {
   switch (t) {
     case DType::kQ8_0: return 128;  // the kernels read q ^ 0x80 = q + 128 as unsigned
-    case DType::kQ4_0: return 8;    // nibble q stands for q - 8
+    case DType::kQ4_0: case DType::kQ4_0R: return 8;  // nibble q stands for q - 8
     case DType::kQ6_K: return 32;   // 6-bit q stands for q - 32
     default: return 0;              // Q4_K subtracts per-block mins instead
   }

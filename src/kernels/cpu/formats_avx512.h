@@ -122,6 +122,20 @@ struct Q4_0Format : BlockFormat<18, 8, 16> {
   }
 };
 
+// Q4_0R (tensor/quant.h): the same blocks with a unit's scales first, then its nibbles in block
+// order, so a pair is one 64-byte load of four blocks' nibbles and the scales one 16-byte load.
+struct Q4_0RFormat : BlockFormat<18, 8, 16> {
+  static __m512 scales(const uint8_t* u, int nb) {
+    const __m128i d = nb == 8 ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(u)) : _mm_maskz_loadu_epi16(static_cast<__mmask8>((1u << nb) - 1), u);
+    return _mm512_zextps256_ps512(_mm256_cvtph_ps(d));
+  }
+  static void pair(const uint8_t* u, int h, int nb, __m512i* lo, __m512i* hi) {
+    const uint8_t* q = u + 2 * nb + 64 * h;
+    const int n = nb - 4 * h;  // blocks of this pair in the unit
+    nibbles(n >= 4 ? _mm512_loadu_si512(q) : _mm512_maskz_loadu_epi8((__mmask64{1} << (16 * n)) - 1, q), lo, hi);
+  }
+};
+
 struct Q4_KFormat {
   static constexpr bool kMins = true;
   static constexpr int kZero = 0;  // the format subtracts per-group mins instead
@@ -225,6 +239,7 @@ void with_format(DType wtype, Fn fn) {
   switch (wtype) {
     case DType::kQ8_0: return fn(Q8_0Format{});
     case DType::kQ4_0: return fn(Q4_0Format{});
+    case DType::kQ4_0R: return fn(Q4_0RFormat{});
     case DType::kQ4_K: return fn(Q4_KFormat{});
     default: return fn(Q6_KFormat{});  // Q6_K
   }

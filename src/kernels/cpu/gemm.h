@@ -25,7 +25,7 @@ struct GemmArgs {
   int64_t w_row_bytes;
   int64_t K;
   int64_t M;
-  // Integer path (quantized weights), per token m, with Kp = K rounded up to 64 (zero padded):
+  // Integer path (quantized weights), per token m, with Kp = K rounded up to 256 (zero padded):
   const int8_t* xq;      // (M, Kp) int8 values (for gemv perhaps in split order, activations.h)
   const float* xd;       // (M, Kp/32) scale of each 32-value block
   const int32_t* xc;     // (M, Kp/4) minus the format's zero point times each 4-value sum (gemv)

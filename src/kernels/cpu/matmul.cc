@@ -99,11 +99,15 @@ Isa best_isa() {
 bool matmul_supports(DType t) {
   switch (t) {
     case DType::kF32: case DType::kF16: case DType::kBF16:
-    case DType::kQ8_0: case DType::kQ4_0: case DType::kQ4_K: case DType::kQ6_K:
+    case DType::kQ8_0: case DType::kQ4_0: case DType::kQ4_K: case DType::kQ6_K: case DType::kQ4_0R:
       return true;
     default:
       return false;
   }
+}
+
+DType matmul_dtype(DType t, Isa isa) {
+  return t == DType::kQ4_0 && (isa == Isa::kAvx512 || isa == Isa::kAmx) ? DType::kQ4_0R : t;
 }
 
 namespace {
@@ -121,6 +125,7 @@ void check_product(const Tensor& w, Isa isa) {
   SEEK_CHECK(matmul_supports(w.dtype), "matmul does not take {} weights", dtype_name(w.dtype));
   SEEK_CHECK(isa_supported(isa), "instruction set {} is not supported here", isa_name(isa));
   SEEK_CHECK(w.cols() % dtype_block_elems(w.dtype) == 0, "K = {} is not whole {} blocks", w.cols(), dtype_name(w.dtype));
+  SEEK_CHECK(w.dtype != DType::kQ4_0R || isa != Isa::kAvx2, "the AVX2 kernels do not read Q4_0R weights (see matmul_dtype)");
 }
 
 // Quantizes or rounds x for w's kernels into *buf; `same` is an already prepared product on
