@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "io/json.h"
+#include "tokenizer/byte_level.h"
 #include "test_util.h"
 
 namespace seek::testing {
@@ -23,14 +24,10 @@ std::string utf8(uint32_t cp) {
   return s;
 }
 
-// GPT-2's bytes_to_unicode: printable bytes map to themselves, the rest to 256 + n.
+// GPT-2's bytes_to_unicode spelling of every byte, from the tokenizer's own table.
 std::vector<std::string> byte_tokens() {
   std::vector<std::string> out(256);
-  uint32_t n = 0;
-  for (uint32_t b = 0; b < 256; ++b) {
-    const bool printable = (b >= '!' && b <= '~') || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-    out[b] = utf8(printable ? b : 256 + n++);
-  }
+  for (uint32_t b = 0; b < 256; ++b) out[b] = utf8(byte_level::byte_to_char(static_cast<uint8_t>(b)));
   return out;
 }
 
