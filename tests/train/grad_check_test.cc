@@ -284,11 +284,14 @@ TEST(GradCheck, WholeNetworkWithTwoMtpModules) {
   ASSERT_EQ(base->mtp_loss.size(), 2u);
   const std::vector<float> chosen = routing();
   // fp32 through ~20 layers of ops: a smaller step than the kernel checks, a looser tolerance
-  // (tests/train/golden_test.cc holds these gradients to 2e-5 against float64 PyTorch).
+  // (tests/train/golden_test.cc holds these gradients to 2e-5 against float64 PyTorch). The
+  // finite differences' fp32 noise reaches ~1% of a tensor's largest gradient where that is
+  // small (q_a_layernorm: 7e-4), and moves with the compiler's FMA contraction (clang's -O1
+  // sanitizer build: 1.005%); a wrong backward term is off by far more than 2%.
   GradCheck opt;
   opt.h = 3e-3;
   opt.max_checks = 3;
-  opt.tol = 1e-2;
+  opt.tol = 2e-2;
   int tensors = 0;
   for (const ParamTensor& t : f.p.tensors()) {
     if (!t.trainable) continue;
