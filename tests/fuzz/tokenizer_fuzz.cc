@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     case 1: {
       std::vector<int32_t> ids(rest.size() / 4);
-      std::memcpy(ids.data(), rest.data(), ids.size() * 4);
+      if (!ids.empty()) std::memcpy(ids.data(), rest.data(), ids.size() * 4);  // memcpy from null is UB even for 0 bytes
       for (int32_t& id : ids) id = (data[1] & 1) ? id : static_cast<int32_t>(static_cast<uint32_t>(id) % t.id_limit());
       seek::Result<std::string> whole = t.decode(ids);
       seek::StreamDecoder stream(t);
