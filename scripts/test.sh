@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, then
 #   1. release build + every test (unit, golden vs PyTorch, bad files, CLI, tokenizer vs JS)
-#   2. ASan + UBSan build + every test
-#   3. libFuzzer harnesses, each run briefly from its seed corpus
+#   2. ASan + UBSan build (clang, preset sanitize) + every test
+#   3. libFuzzer harnesses from that same build, each run briefly from its seed corpus
+# One sanitizer build serves steps 2 and 3: building ASan and the fuzzers apart cost about
+# half of the whole run.
 # Options: --quick (step 1 only), --fuzz-seconds N (default 30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +23,9 @@ done
 bash scripts/install-deps.sh --test
 jobs=$(nproc)
 
-step() { echo; echo "== $*"; }
+# Each step prints the time so far, and the CPU time (user, sys) of the shell, then of the
+# commands it ran: the build steps' share of the run is their CPU time over the cores.
+step() { echo; echo "== $* (at ${SECONDS}s; CPU so far:)"; times; }
 
 step "release build and tests"
 cmake --preset release -DSEEK_BUILD_TESTS=ON >/dev/null
@@ -31,15 +35,13 @@ ctest --test-dir build/release -j "$jobs" --output-on-failure --no-tests=error
 ((quick)) && exit 0
 
 step "ASan + UBSan build and tests"
-cmake --preset asan -DSEEK_BUILD_TESTS=ON >/dev/null
-cmake --build build/asan -j "$jobs"
+cmake --preset sanitize >/dev/null
+cmake --build build/sanitize -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
-  ctest --test-dir build/asan -j "$jobs" --output-on-failure --no-tests=error
+  ctest --test-dir build/sanitize -j "$jobs" --output-on-failure --no-tests=error
 
 step "fuzzers (${fuzz_seconds}s each)"
-cmake --preset fuzz >/dev/null
-cmake --build build/fuzz -j "$jobs"
-bash scripts/fuzz.sh build/fuzz "$fuzz_seconds"
-echo
+bash scripts/fuzz.sh build/sanitize "$fuzz_seconds"
+step "done"
 echo "test.sh: all passed"
