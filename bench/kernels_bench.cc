@@ -47,9 +47,17 @@ uint64_t next_random(uint64_t* s) {  // xorshift64: fast enough to fill gigabyte
   return *s;
 }
 
-// Random weights of `dtype` with every scale a normal f16 in [2^-7, 2^-6): random bytes would
-// make NaN, infinite or subnormal scales, and subnormals take slow microcode paths.
-std::vector<uint8_t> random_weights(DType dtype, int64_t n, uint64_t seed) {
+// Random weights of `dtype` in rows of K values, with every scale a normal f16 in [2^-7,
+// 2^-6): random bytes would make NaN, infinite or subnormal scales, and subnormals take slow
+// microcode paths. Q4_0R is random Q4_0 regrouped row by row.
+std::vector<uint8_t> random_weights(DType dtype, int64_t n, int64_t K, uint64_t seed) {
+  if (dtype == DType::kQ4_0R) {
+    const std::vector<uint8_t> q = random_weights(DType::kQ4_0, n, K, seed);
+    std::vector<uint8_t> r(q.size());
+    const int64_t row = dtype_bytes(DType::kQ4_0, K);
+    for (int64_t off = 0; off + row <= static_cast<int64_t>(q.size()); off += row) repack_q4_0r(&q[off], &r[off], K);
+    return r;
+  }
   std::vector<uint8_t> w(dtype_bytes(dtype, n));
   uint64_t s = seed * 0x9e3779b97f4a7c15ull + 1;
   for (size_t i = 0; i + 8 <= w.size(); i += 8) {
@@ -86,21 +94,22 @@ std::vector<float> random_activations(int64_t n) {
   return x;
 }
 
-// One dtype's decode weights at a time (the largest set is 1.25 GiB).
-const std::vector<uint8_t>& rotation_weights(DType dtype) {
-  static DType held = DType::kBool;
+// One dtype's decode weights, in rows of K, at a time (the largest set is 1.25 GiB).
+const std::vector<uint8_t>& rotation_weights(DType dtype, int64_t K) {
+  static std::pair<DType, int64_t> held{DType::kBool, 0};
   static std::vector<uint8_t> w;
-  if (held != dtype) {
+  if (held != std::pair{dtype, K}) {
     w = {};
-    w = random_weights(dtype, kRotateBytes / dtype_block_bytes(dtype) * dtype_block_elems(dtype), 1);
-    held = dtype;
+    const int64_t rows = kRotateBytes / dtype_bytes(dtype, K);
+    w = random_weights(dtype, rows * K, K, 1);
+    held = {dtype, K};
   }
   return w;
 }
 
 // decode: y (1, N) = x (1, K) . W^T, W cycling through the matrices of the rotation.
 void bm_decode(benchmark::State& state, DType dtype, int64_t N, int64_t K) {
-  const std::vector<uint8_t>& all = rotation_weights(dtype);
+  const std::vector<uint8_t>& all = rotation_weights(dtype, K);
   const int64_t mat_bytes = dtype_bytes(dtype, N * K);
   const int64_t mats = static_cast<int64_t>(all.size()) / mat_bytes;
   const std::vector<float> x = random_activations(K);
@@ -117,7 +126,7 @@ void bm_decode(benchmark::State& state, DType dtype, int64_t N, int64_t K) {
 
 void bm_prefill(benchmark::State& state, DType dtype, int64_t N, int64_t K) {
   const int64_t M = state.range(0);
-  const std::vector<uint8_t> wb = random_weights(dtype, N * K, 2);
+  const std::vector<uint8_t> wb = random_weights(dtype, N * K, K, 2);
   const Tensor w{dtype, {N, K}, wb.data(), {}};
   const std::vector<float> x = random_activations(M * K);
   std::vector<float> y(M * N);
@@ -169,7 +178,7 @@ class SummaryReporter : public benchmark::ConsoleReporter {
     double secs = 0, bytes = 0, macs = 0;
   };
   static DType dtype_from(const std::string& name) {
-    for (DType t : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ6_K, DType::kBF16, DType::kF16, DType::kF32}) {
+    for (DType t : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_0R, DType::kQ4_K, DType::kQ6_K, DType::kBF16, DType::kF16, DType::kF32}) {
       if (name.find(fmt::format("/{}/", dtype_name(t))) != std::string::npos) return t;
     }
     return DType::kF32;
@@ -229,7 +238,9 @@ int main(int argc, char** argv) {
              g_limits.bf16.amx / 1e9);
   fmt::print("peak f32 {:.1f} GMAC/s (vfmadd)\n\n", g_limits.f32 / 1e9);
 
-  const DType types[] = {DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ6_K, DType::kBF16, DType::kF16, DType::kF32};
+  // Q4_0R is what the engine runs for Q4_0 on AVX-512 (matmul_dtype); the AVX2 kernels refuse it.
+  std::vector<DType> types = {DType::kQ8_0, DType::kQ4_0, DType::kQ4_0R, DType::kQ4_K, DType::kQ6_K, DType::kBF16, DType::kF16, DType::kF32};
+  if (isa == Isa::kAvx2) std::erase(types, DType::kQ4_0R);
   for (DType t : types) {
     // A DeepSeek-V2-Lite-sized projection (K = 2048) and one MoE expert (N = 1408).
     benchmark::RegisterBenchmark(fmt::format("decode/{}/N16384_K2048", dtype_name(t)).c_str(), bm_decode, t, 16384, 2048)

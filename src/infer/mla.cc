@@ -1,5 +1,7 @@
 #include "infer/mla.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -37,6 +39,77 @@ void causal_softmax(float* row, int64_t p0, int64_t t, int64_t n) {
   std::fill(row + len, row + n, 0.0f);
 }
 
+// A query row's running state over the positions seen so far (online softmax): the largest
+// score m, the sum l of e^(score - m), and acc = sum of e^(score - m) * latent (Rkv values).
+struct Running {
+  Buf m, l, acc;
+  Running(int64_t rows, int64_t Rkv) : m(rows, -INFINITY), l(rows, 0.0f), acc(rows * Rkv, 0.0f) {}
+};
+
+// olat (HT, Rkv) = causal softmax(Q · cache^T) · latents, Q (HT, R) in rows h*T + t (position
+// p0 + t attends to [0, p0 + t]), in one pass over the cache (flash decoding): each thread
+// takes a contiguous range of the n positions, 64 rows at a time, scores them and adds them
+// to its running sums while the rows are in L1/L2; the threads' sums merge at the end. The
+// cache is read from memory once per step, and a Q8_0 cache's chunk is dequantized once
+// for both products. Queries stay f32: an int8 product would round them as well as the cache
+// (on the tiny fp8 golden model that took the logits' error from 1% to 36%).
+void attend_latents(float* olat, const float* Q, int64_t HT, int64_t T, int64_t p0, int64_t n, Sequence* seq,
+                    const MlaContext& ctx) {
+  const int64_t Rkv = ctx.config.kv_lora_rank, R = Rkv + ctx.config.qk_rope_head_dim;
+  constexpr int64_t kChunk = 64;
+  const int parts = ctx.pool.num_threads();
+  std::vector<Running> run(parts, Running(HT, Rkv));
+  ctx.pool.run([&](int part) {
+    Running& r = run[part];
+    Buf rows_buf(kChunk * R), S(HT * kChunk);
+    for (int64_t j0 = n * part / parts, end = n * (part + 1) / parts; j0 < end; j0 += kChunk) {
+      const int64_t m = std::min(kChunk, end - j0);
+      const float* rows = rows_buf.data();
+      if (seq->cache_type() == CacheType::kF32) {
+        rows = seq->rows(ctx.layer) + j0 * R;
+      } else {
+        seq->read_rows(ctx.layer, j0, j0 + m, rows_buf.data());
+      }
+      vec::matmul_nt(S.data(), m, Q, R, rows, R, HT, m, R);  // S (HT, m)
+      for (int64_t i = 0; i < HT; ++i) {
+        float* s = &S[i * m];
+        const int64_t last = p0 + i % T;  // the row's last visible position
+        float top = -INFINITY;
+        for (int64_t j = 0; j < m; ++j) {
+          if (j0 + j > last) s[j] = -INFINITY;
+          top = std::max(top, s[j]);
+        }
+        const float m_new = std::max(r.m[i], top);
+        if (m_new == -INFINITY) {  // nothing visible yet: the row's sums stay empty
+          std::fill(s, s + m, 0.0f);
+          continue;
+        }
+        const float rescale = vec::exp(r.m[i] - m_new);  // 0 when the row was empty
+        float sum = 0;
+        for (int64_t j = 0; j < m; ++j) sum += s[j] = vec::exp(s[j] - m_new);
+        if (rescale != 1.0f) {
+          for (int64_t c = 0; c < Rkv; ++c) r.acc[i * Rkv + c] *= rescale;
+        }
+        r.l[i] = r.l[i] * rescale + sum;
+        r.m[i] = m_new;
+      }
+      vec::add_matmul(r.acc.data(), Rkv, S.data(), m, rows, R, HT, m, Rkv);  // the first Rkv of each row: latents
+    }
+  });
+  for (int64_t i = 0; i < HT; ++i) {
+    float top = -INFINITY;
+    for (const Running& r : run) top = std::max(top, r.m[i]);
+    float total = 0;
+    Buf w(parts);
+    for (int p = 0; p < parts; ++p) total += run[p].l[i] * (w[p] = run[p].m[i] == -INFINITY ? 0.0f : vec::exp(run[p].m[i] - top));
+    for (int64_t c = 0; c < Rkv; ++c) {
+      float v = 0;
+      for (int p = 0; p < parts; ++p) v += w[p] * run[p].acc[i * Rkv + c];
+      olat[i * Rkv + c] = v / total;
+    }
+  }
+}
+
 // Absorbed: queries move into latent space; attention reads only the cache rows.
 void attend_absorbed(float* o, const float* q, int64_t T, Sequence* seq, const PreparedLayer& w, const MlaContext& ctx,
                      float scale) {
@@ -44,7 +117,6 @@ void attend_absorbed(float* o, const float* q, int64_t T, Sequence* seq, const P
   const int64_t H = c.num_attention_heads, Dn = c.qk_nope_head_dim, Dr = c.qk_rope_head_dim, Dv = c.v_head_dim;
   const int64_t Dq = Dn + Dr, Rkv = c.kv_lora_rank, R = Rkv + Dr;
   const int64_t p0 = seq->num_tokens(), n = p0 + T;
-  const bool q8 = seq->cache_type() == CacheType::kQ8_0;
 
   Buf Q(H * T * R);  // row h*T + t: [q_nope_h · W_UK_h, q_pe_h] * scale
   ctx.pool.parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
@@ -60,35 +132,8 @@ void attend_absorbed(float* o, const float* q, int64_t T, Sequence* seq, const P
       }
     }
   });
-  Buf S(H * T * n);  // scores: every head's queries against every cached position
-  if (!q8) {
-    matmul(S.data(), Q.data(), H * T, f32_matrix(seq->rows(ctx.layer), n, R), &ctx.pool);
-  } else {
-    // 64 cached rows at a time dequantized (they stay in L2) and multiplied in f32: only the
-    // cache is rounded, where an int8 product would round the queries as well (on the tiny
-    // fp8 golden model that took the logits' error from 1% to 36%).
-    ctx.pool.parallel_chunks(n, 64, [&](int64_t j0, int64_t j1) {
-      const int64_t m = j1 - j0;
-      Buf rows(m * R), part(H * T * m);
-      seq->read_rows(ctx.layer, j0, j1, rows.data());
-      matmul(part.data(), Q.data(), H * T, f32_matrix(rows.data(), m, R), serial());
-      for (int64_t i = 0; i < H * T; ++i) std::copy(&part[i * m], &part[i * m] + m, &S[i * n + j0]);
-    });
-  }
-
-  ctx.pool.parallel_for(H * T, 1, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) causal_softmax(&S[i * n], p0, i % T, n);
-  });
-  // olat (H*T, Rkv) = S (H*T, n) · latents (n, Rkv), latents the cache rows' first Rkv values;
-  // threads split the columns, so each reads only its part of the cache.
-  Buf olat(H * T * Rkv, 0.0f);
-  ctx.pool.parallel_for(Rkv, 16, [&](int64_t r0, int64_t r1) {
-    if (q8) {
-      vec::add_matmul_q8(&olat[r0], Rkv, S.data(), n, seq->layer_rows(ctx.layer), seq->row_bytes(), r0, H * T, n, r1 - r0);
-    } else {
-      vec::add_matmul(&olat[r0], Rkv, S.data(), n, seq->rows(ctx.layer) + r0, R, H * T, n, r1 - r0);
-    }
-  });
+  Buf olat(H * T * Rkv);
+  attend_latents(olat.data(), Q.data(), H * T, T, p0, n, seq, ctx);
   ctx.pool.parallel_for(H, 1, [&](int64_t h0, int64_t h1) {
     Buf oh(T * Dv);
     for (int64_t h = h0; h < h1; ++h) {

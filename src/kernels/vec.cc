@@ -4,9 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
-#include <vector>
-
-#include "tensor/dtype.h"
+#include <type_traits>
 
 // Clones for x86-64-v4 (AVX-512), v3 (AVX2 + FMA) and the baseline, dispatched by ifunc.
 #if defined(__x86_64__) && !defined(__clang__)
@@ -106,31 +104,75 @@ SEEK_VECTOR_CLONES void add_matmul(float* out, int64_t ldo, const float* a, int6
   add_matmul_blocked(out, ldo, a, lda, b, ldb, M, J, N);
 }
 
-SEEK_VECTOR_CLONES void add_matmul_q8(float* out, int64_t ldo, const float* a, int64_t lda, const uint8_t* b,
-                                      int64_t row_bytes, int64_t col0, int64_t M, int64_t J, int64_t N) {
-  // 64 rows at a time dequantized into an f32 block (64 x N, at most 128 KB for N = 512) that
-  // the f32 tiles then read: the int8-to-float widening vectorises as a plain loop, not inside
-  // the tile.
-  constexpr int64_t kRowBlock = 64;
-  thread_local std::vector<float> block;
-  block.resize(kRowBlock * N);
-  for (int64_t j0 = 0; j0 < J; j0 += kRowBlock) {
-    const int64_t jn = std::min(kRowBlock, J - j0);
-    for (int64_t j = 0; j < jn; ++j) {
-      const uint8_t* row = b + (j0 + j) * row_bytes;
-      for (int64_t c = 0; c < N;) {  // one Q8_0 block (or the part of it in range) at a time
-        const int64_t k = col0 + c, in_block = std::min(32 - k % 32, N - c);
-        const uint8_t* blk = row + k / 32 * 34;
-        uint16_t h;
-        std::memcpy(&h, blk, 2);
-        const float d = f16_to_f32(h);
-        const int8_t* q = reinterpret_cast<const int8_t*>(blk + 2 + k % 32);
-        float* dst = &block[j * N + c];
-        for (int64_t i = 0; i < in_block; ++i) dst[i] = d * static_cast<float>(q[i]);
-        c += in_block;
+namespace {
+
+// Lane k of *sums is the sum of v[k]'s lanes: four levels of pairwise shuffles and adds,
+// each level halving the lanes that still belong to one vector. Sixteen separate sums would be
+// sixteen serial chains of scalar adds (no reassociation without -ffast-math), slower than
+// the tile's whole K loop.
+[[gnu::always_inline]] inline void sum_each(const Lanes (&v)[16], Lanes* sums) {
+  Lanes u[8], w[4], x[2];
+  for (int i = 0; i < 8; ++i) {
+    u[i] = __builtin_shufflevector(v[2 * i], v[2 * i + 1], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
+           __builtin_shufflevector(v[2 * i], v[2 * i + 1], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+  }
+  for (int i = 0; i < 4; ++i) {
+    w[i] = __builtin_shufflevector(u[2 * i], u[2 * i + 1], 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27) +
+           __builtin_shufflevector(u[2 * i], u[2 * i + 1], 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+  }
+  for (int i = 0; i < 2; ++i) {
+    x[i] = __builtin_shufflevector(w[2 * i], w[2 * i + 1], 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29) +
+           __builtin_shufflevector(w[2 * i], w[2 * i + 1], 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31);
+  }
+  *sums = __builtin_shufflevector(x[0], x[1], 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30) +
+          __builtin_shufflevector(x[0], x[1], 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+}
+
+// One 4 x 4 tile of matmul_nt: 4 rows of a against 4 rows of b, 16 of K at a time in 16 lane
+// accumulators (16 registers on AVX-512), each a and b load serving 4 products; m_n, j_n <= 4
+// are real (remainder tiles pass fewer).
+[[gnu::always_inline]] inline void nt_tile(float* out, int64_t ldo, const float* a, int64_t lda, const float* b, int64_t ldb,
+                                           int64_t m_n, int64_t j_n, int64_t K) {
+  constexpr int64_t kT = 4;
+  Lanes acc[kT * kT] = {};
+  // One step of `width` values at k; full steps pass a constant width, so the copies below
+  // are plain vector loads (a variable one would call memcpy).
+  const auto step = [&](int64_t k, auto width) {
+    Lanes bv[kT] = {};
+    for (int64_t j = 0; j < kT; ++j) {
+      if (j < j_n) std::memcpy(&bv[j], b + j * ldb + k, width * sizeof(float));
+    }
+    for (int64_t m = 0; m < kT; ++m) {
+      if (m >= m_n) continue;
+      Lanes av = {};
+      std::memcpy(&av, a + m * lda + k, width * sizeof(float));
+      for (int64_t j = 0; j < kT; ++j) acc[m * kT + j] += av * bv[j];
+    }
+  };
+  int64_t k = 0;
+  for (; k + kLanes <= K; k += kLanes) step(k, std::integral_constant<int64_t, kLanes>{});
+  if (k < K) step(k, K - k);  // zero-filled past K
+  Lanes sums;
+  sum_each(acc, &sums);
+  for (int64_t m = 0; m < m_n; ++m) {
+    for (int64_t j = 0; j < j_n; ++j) out[m * ldo + j] = sums[m * kT + j];
+  }
+}
+
+}  // namespace
+
+SEEK_VECTOR_CLONES void matmul_nt(float* out, int64_t ldo, const float* a, int64_t lda, const float* b, int64_t ldb, int64_t M,
+                                  int64_t J, int64_t K) {
+  constexpr int64_t kT = 4;  // nt_tile's
+  for (int64_t j = 0; j < J; j += kT) {
+    for (int64_t m = 0; m < M; m += kT) {
+      float* o = out + m * ldo + j;
+      if (m + kT <= M && j + kT <= J) {
+        nt_tile(o, ldo, a + m * lda, lda, b + j * ldb, ldb, kT, kT, K);
+      } else {
+        nt_tile(o, ldo, a + m * lda, lda, b + j * ldb, ldb, std::min(kT, M - m), std::min(kT, J - j), K);
       }
     }
-    add_matmul_blocked(out, ldo, a + j0, lda, block.data(), N, M, jn, N);
   }
 }
 

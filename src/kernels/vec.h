@@ -16,10 +16,10 @@ void add(float* y, const float* x, int64_t n);            // y += x
 // that row is in cache rather than the cache streamed once per query row.
 void add_matmul(float* out, int64_t ldo, const float* a, int64_t lda, const float* b, int64_t ldb, int64_t M, int64_t J,
                 int64_t N);
-// The same with b's rows in Q8_0 blocks (row_bytes apart), its columns [col0, col0 + N) of
-// each row: an 8-bit latent cache, dequantized 64 rows at a time (never the whole cache).
-void add_matmul_q8(float* out, int64_t ldo, const float* a, int64_t lda, const uint8_t* b, int64_t row_bytes, int64_t col0,
-                   int64_t M, int64_t J, int64_t N);
+// out (M, J) = a (M, K) · b (J, K)^T, rows lda, ldb, ldo floats apart: attention's scores of
+// M queries against J cached rows, each cached row read once for every query.
+void matmul_nt(float* out, int64_t ldo, const float* a, int64_t lda, const float* b, int64_t ldb, int64_t M, int64_t J,
+               int64_t K);
 // y = x / sqrt(mean(x^2) + eps) * w; y may alias x.
 void rmsnorm(float* y, const float* x, const float* w, int64_t n, float eps);
 // In place, max-subtracted.

@@ -80,6 +80,23 @@ TEST_P(EngineTest, F32MatchesReferenceInBothAttentionForms) {
   EXPECT_LE(rel_diff(run(*absorbing, f.tokens, false), f.ref), 1e-4) << "absorbed prefill";
 }
 
+// 300 positions: absorbed attention walks the cache 64 rows at a time in each thread's half
+// and merges the halves' running softmax sums; prefill in one absorbed step also masks whole
+// chunks of later positions for early queries.
+TEST_P(EngineTest, LongContextAbsorbedMatchesReference) {
+  const Fixture f = load(GetParam());
+  const int64_t T = 300, V = f.model->config.vocab_size;
+  std::vector<int32_t> tokens(T);
+  for (int64_t t = 0; t < T; ++t) tokens[t] = static_cast<int32_t>((t * 7919 + 13) % V);
+  KvCache cache(f.model->config, AttentionMode::kNaive, T);
+  std::vector<float> ref(T * V);
+  ASSERT_TRUE(model_forward(*f.model, tokens, &cache, ref.data()).is_ok());
+  auto e = engine(f, QuantScheme::kF32);
+  EXPECT_LE(rel_diff(run(*e, tokens, true), ref), 1e-4) << "absorbed decode";
+  auto absorbing = engine(f, QuantScheme::kF32, /*absorb_max=*/1000);
+  EXPECT_LE(rel_diff(run(*absorbing, tokens, false), ref), 1e-4) << "absorbed prefill";
+}
+
 // An 8-bit latent cache (rows zero-padded to whole Q8_0 blocks: the tiny models' 40- and
 // 272-value rows are not) rounds each cached value by at most half a step of its block's
 // scale. Every attention form reads the same rounded rows with f32 queries, so all three

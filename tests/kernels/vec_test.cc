@@ -2,13 +2,11 @@
 #include "kernels/vec.h"
 
 #include <random>
-#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "tensor/quant.h"
 
 namespace seek {
 namespace {
@@ -56,28 +54,25 @@ TEST(Vec, AddMatmulMatchesPlainLoops) {
   }
 }
 
-// Rows of 3 Q8_0 blocks; column ranges that start inside a block and end inside another.
-TEST(Vec, AddMatmulQ8MatchesPlainLoopsOnDequantizedRows) {
-  constexpr int64_t kRow = 96;
-  const int64_t row_bytes = dtype_bytes(DType::kQ8_0, kRow);
-  for (int64_t M : {1, 9, 16}) {
-    for (int64_t J : {1, 64, 130}) {
-      for (auto [col0, N] : {std::pair<int64_t, int64_t>{0, 96}, {16, 40}, {40, 17}, {64, 1}}) {
-        SCOPED_TRACE(fmt::format("M={} J={} columns [{}, {})", M, J, col0, col0 + N));
-        const std::vector<float> values = random_values(J * kRow, 4 + J);
-        std::vector<uint8_t> q8(J * row_bytes);
-        std::vector<float> rows(J * kRow);  // what the blocks hold
-        for (int64_t j = 0; j < J; ++j) {
-          quantize_blocks(DType::kQ8_0, &values[j * kRow], &q8[j * row_bytes], kRow);
-          dequantize_blocks(DType::kQ8_0, &q8[j * row_bytes], &rows[j * kRow], kRow);
+// Shapes around the 4 x 4 tiles and the 16-value steps of K, strides wider than the rows.
+TEST(Vec, MatmulNtMatchesPlainLoops) {
+  for (int64_t M : {1, 4, 5, 16}) {
+    for (int64_t J : {1, 3, 4, 9, 64}) {
+      for (int64_t K : {1, 15, 16, 17, 40, 576}) {
+        SCOPED_TRACE(fmt::format("M={} J={} K={}", M, J, K));
+        const int64_t lda = K + 3, ldb = K + 5, ldo = J + 2;
+        const std::vector<float> a = random_values(M * lda, 1 + M), b = random_values(J * ldb, 2 + J);
+        std::vector<float> out = random_values(M * ldo, 3 + K);
+        std::vector<double> want(out.begin(), out.end());  // past column J: untouched
+        for (int64_t m = 0; m < M; ++m) {
+          for (int64_t j = 0; j < J; ++j) {
+            double s = 0;
+            for (int64_t k = 0; k < K; ++k) s += double{a[m * lda + k]} * b[j * ldb + k];
+            want[m * ldo + j] = s;
+          }
         }
-        const int64_t lda = J + 1, ldo = N + 3;
-        const std::vector<float> a = random_values(M * lda, 5 + M);
-        std::vector<float> out = random_values(M * ldo, 6 + N);
-        const std::vector<float> b(rows.begin() + col0, rows.end());  // row j's columns start at j * kRow
-        const std::vector<double> want = expected(out, a, lda, b, kRow, M, J, N, ldo);
-        vec::add_matmul_q8(out.data(), ldo, a.data(), lda, q8.data(), row_bytes, col0, M, J, N);
-        expect_near(out, want, J);
+        vec::matmul_nt(out.data(), ldo, a.data(), lda, b.data(), ldb, M, J, K);
+        expect_near(out, want, K);
       }
     }
   }
