@@ -31,13 +31,15 @@ struct BenchCommand {
 
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
-// The synthetic dtype for a --quant name (mixes use their main type).
+// The synthetic dtype for a --quant name (mixes use their main type), in the layout the
+// kernels read (Q4_0 as Q4_0R on AVX-512), so the engine uses the weights in place rather
+// than holding a converted copy beside them (the full v2-lite would need 18 GB, not 9).
 Result<DType> synthetic_dtype(QuantScheme q) {
   switch (q) {
     case QuantScheme::kF32: return DType::kF32;
     case QuantScheme::kBF16: case QuantScheme::kAsStored: return DType::kBF16;
     case QuantScheme::kQ8_0: return DType::kQ8_0;
-    case QuantScheme::kQ4_0: return DType::kQ4_0;
+    case QuantScheme::kQ4_0: return matmul_dtype(DType::kQ4_0);
     case QuantScheme::kQ4_K: case QuantScheme::kQ4_K_M: return DType::kQ4_K;
     case QuantScheme::kQ6_K: return DType::kQ6_K;
   }

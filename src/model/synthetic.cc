@@ -82,6 +82,12 @@ void fill_random(uint8_t* dst, DType t, int64_t rows, int64_t cols, float scale,
     }
     return;
   }
+  if (t == DType::kQ4_0R) {  // random Q4_0 blocks, regrouped row by row
+    std::vector<uint8_t> q4(rows * row_bytes);
+    fill_random(q4.data(), DType::kQ4_0, rows, cols, scale, rng);
+    for (int64_t r = 0; r < rows; ++r) repack_q4_0r(&q4[r * row_bytes], dst + r * row_bytes, cols);
+    return;
+  }
   // Quantized: quantize a few random rows once and tile them with random row permutations
   // of their blocks; random bytes in scale fields would give absurd magnitudes.
   const int64_t templates = std::min<int64_t>(rows, 64);
