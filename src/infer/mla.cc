@@ -191,19 +191,20 @@ void mla_forward_fast(float* out, const float* x, std::span<const Step> steps, s
   const int64_t Ttot = row0.back() + static_cast<int64_t>(steps.back().tokens.size());
   const float eps = static_cast<float>(c.rms_norm_eps);
 
-  Buf q(Ttot * H * Dq);
-  if (c.q_lora_rank == 0) {
-    matmul(q.data(), x, Ttot, w.q_proj, &ctx.pool);
-  } else {
-    Buf qa(Ttot * c.q_lora_rank);
-    matmul(qa.data(), x, Ttot, w.q_a_proj, &ctx.pool);
+  const bool q_lora = c.q_lora_rank > 0;
+  Buf q(Ttot * H * Dq), qa(q_lora ? Ttot * c.q_lora_rank : 0);
+  Buf kv(Ttot * R);  // (Ttot, Rkv + Dr): latent, then the shared rope key
+  // The two products on x (q_proj or q_a_proj, and kv_a_proj) as one parallel region, on x
+  // quantized once.
+  const MatmulTask on_x[] = {{q_lora ? qa.data() : q.data(), x, Ttot, q_lora ? &w.q_a_proj : &w.q_proj},
+                             {kv.data(), x, Ttot, &w.kv_a_proj}};
+  matmul_group(on_x, &ctx.pool);
+  if (q_lora) {
     for (int64_t t = 0; t < Ttot; ++t) {
       vec::rmsnorm(&qa[t * c.q_lora_rank], &qa[t * c.q_lora_rank], w.q_a_norm.data(), c.q_lora_rank, eps);
     }
     matmul(q.data(), qa.data(), Ttot, w.q_b_proj, &ctx.pool);
   }
-  Buf kv(Ttot * R);  // (Ttot, Rkv + Dr): latent, then the shared rope key
-  matmul(kv.data(), x, Ttot, w.kv_a_proj, &ctx.pool);
 
   Buf cos(Dr / 2), sin(Dr / 2);
   for (size_t i = 0; i < steps.size(); ++i) {
