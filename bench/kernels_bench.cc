@@ -242,10 +242,13 @@ int main(int argc, char** argv) {
   std::vector<DType> types = {DType::kQ8_0, DType::kQ4_0, DType::kQ4_0R, DType::kQ4_K, DType::kQ6_K, DType::kBF16, DType::kF16, DType::kF32};
   if (isa == Isa::kAvx2) std::erase(types, DType::kQ4_0R);
   for (DType t : types) {
-    // A DeepSeek-V2-Lite-sized projection (K = 2048) and one MoE expert (N = 1408).
+    // A DeepSeek-V2-Lite-sized projection (K = 2048) and one MoE expert's gate or up (N = 1408)
+    // and down (K = 1408: shorter rows, so each stream's next-row prefetch runs less far ahead).
     benchmark::RegisterBenchmark(fmt::format("decode/{}/N16384_K2048", dtype_name(t)).c_str(), bm_decode, t, 16384, 2048)
         ->UseRealTime()->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(fmt::format("decode/{}/N1408_K2048", dtype_name(t)).c_str(), bm_decode, t, 1408, 2048)
+        ->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(fmt::format("decode/{}/N2048_K1408", dtype_name(t)).c_str(), bm_decode, t, 2048, 1408)
         ->UseRealTime()->Unit(benchmark::kMillisecond);
   }
   for (DType t : types) {
