@@ -61,11 +61,12 @@ void attend_latents(float* olat, const float* Q, int64_t HT, int64_t T, int64_t 
   std::vector<Running> run(parts, Running(HT, Rkv));
   ctx.pool.run([&](int part) {
     Running& r = run[part];
-    Buf rows_buf(kChunk * R), S(HT * kChunk);
+    const bool f32 = seq->cache_type() == CacheType::kF32;
+    Buf rows_buf(f32 ? 0 : kChunk * R), S(HT * kChunk);  // an 8-bit cache's chunk, dequantized
     for (int64_t j0 = n * part / parts, end = n * (part + 1) / parts; j0 < end; j0 += kChunk) {
       const int64_t m = std::min(kChunk, end - j0);
       const float* rows = rows_buf.data();
-      if (seq->cache_type() == CacheType::kF32) {
+      if (f32) {
         rows = seq->rows(ctx.layer) + j0 * R;
       } else {
         seq->read_rows(ctx.layer, j0, j0 + m, rows_buf.data());
