@@ -4,7 +4,8 @@
 #   2. ASan + UBSan build (clang, preset sanitize) + every test
 #   3. libFuzzer harnesses from that same build, each run briefly from its seed corpus
 # One sanitizer build serves steps 2 and 3: building ASan and the fuzzers apart cost about
-# half of the whole run.
+# half of the whole run. It is clang's, which has no target_clones: the AVX-512 and AVX2
+# clones of kernels/vec.cc (GCC) run in step 1 only; the intrinsics kernels run in both.
 # Options: --quick (step 1 only), --fuzz-seconds N (default 30).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -22,16 +22,27 @@ class Mappings {
     std::lock_guard lock(mu_);
     live_.push_back(m);
   }
-  void remove(const uint8_t* data) {
+  // Unmaps under the lock, so release() never advises an address range that has just been
+  // unmapped and perhaps handed to someone else.
+  void unmap(const uint8_t* data, size_t size) {
     std::lock_guard lock(mu_);
     std::erase_if(live_, [&](std::span<const uint8_t> m) { return m.data() == data; });
+    munmap(const_cast<uint8_t*>(data), size);
   }
-  bool contains(std::span<const uint8_t> bytes) {
+  // MADV_DONTNEED on the whole pages of `bytes` if they lie in one live mapping.
+  size_t release(std::span<const uint8_t> bytes) {
+    const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    const uintptr_t first = reinterpret_cast<uintptr_t>(bytes.data()), last = first + bytes.size();
+    const uintptr_t begin = (first + page - 1) / page * page, end = last / page * page;
+    if (end <= begin) return 0;
     std::lock_guard lock(mu_);
     for (std::span<const uint8_t> m : live_) {
-      if (bytes.data() >= m.data() && bytes.data() + bytes.size() <= m.data() + m.size()) return true;
+      const uintptr_t m0 = reinterpret_cast<uintptr_t>(m.data());
+      if (first < m0 || last > m0 + m.size()) continue;
+      // A private read-only file mapping that was never written refaults the file's bytes.
+      return madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED) == 0 ? end - begin : 0;
     }
-    return false;
+    return 0;
   }
 
  private:
@@ -39,15 +50,13 @@ class Mappings {
   std::vector<std::span<const uint8_t>> live_;
 };
 
+// Never destroyed: a MappedFile destroyed during static teardown still finds it.
 Mappings& mappings() {
-  static Mappings m;
-  return m;
+  static Mappings* m = new Mappings;
+  return *m;
 }
 
-void unmap(const uint8_t* data, size_t size) {
-  mappings().remove(data);
-  munmap(const_cast<uint8_t*>(data), size);
-}
+void unmap(const uint8_t* data, size_t size) { mappings().unmap(data, size); }
 
 }  // namespace
 
@@ -95,16 +104,7 @@ MappedFile::~MappedFile() {
   if (data_) unmap(data_, size_);
 }
 
-size_t MappedFile::release(std::span<const uint8_t> bytes) {
-  if (bytes.empty() || !mappings().contains(bytes)) return 0;
-  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(bytes.data()) + page - 1) / page * page;
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(bytes.data()) + bytes.size()) / page * page;
-  if (end <= begin) return 0;
-  // A private read-only file mapping that was never written refaults the file's bytes.
-  if (madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED) != 0) return 0;
-  return end - begin;
-}
+size_t MappedFile::release(std::span<const uint8_t> bytes) { return bytes.empty() ? 0 : mappings().release(bytes); }
 
 Result<std::string> read_text_file(const std::string& path, size_t max_bytes) {
   SEEK_ASSIGN_OR_RETURN(MappedFile f, MappedFile::open(path));

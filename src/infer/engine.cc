@@ -52,7 +52,7 @@ void Sequence::reserve(int64_t n) {
 }
 
 void Sequence::write_row(int64_t layer, int64_t pos, const float* row) {
-  uint8_t* dst = layer_rows(layer) + pos * row_bytes_;
+  uint8_t* dst = cache_[layer].data() + pos * row_bytes_;
   if (type_ == CacheType::kF32) {
     std::memcpy(dst, row, row_size_ * sizeof(float));
     return;

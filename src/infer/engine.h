@@ -57,14 +57,9 @@ class Sequence {
   // Forgets positions >= n, keeping a shared prefix (prefix caching across turns).
   void truncate(int64_t n) { tokens_.resize(static_cast<size_t>(std::min(n, num_tokens()))); }
   CacheType cache_type() const { return type_; }
-  // A layer's rows, row_bytes() apart: (capacity, Rkv + Dr) floats, or Q8_0 rows of
-  // row_values() values (Rkv + Dr rounded up to 32).
-  uint8_t* layer_rows(int64_t layer) { return cache_[layer].data(); }
-  // The f32 layout's rows (cache_type() must be kF32).
+  // The f32 layout's rows, (capacity, Rkv + Dr) (cache_type() must be kF32); a Q8_0 cache is
+  // read through read_rows.
   float* rows(int64_t layer) { return reinterpret_cast<float*>(cache_[layer].data()); }
-  int64_t row_size() const { return row_size_; }      // Rkv + Dr
-  int64_t row_values() const { return row_values_; }  // values stored per row
-  int64_t row_bytes() const { return row_bytes_; }
   // Writes position pos of `layer` from f32 values (row_size()).
   void write_row(int64_t layer, int64_t pos, const float* row);
   // Reads positions [begin, end) of `layer` as f32 (end - begin, row_size()) into out.

@@ -97,18 +97,23 @@ void attend_latents(float* olat, const float* Q, int64_t HT, int64_t T, int64_t 
       vec::add_matmul(r.acc.data(), Rkv, S.data(), m, rows, R, HT, m, Rkv);  // the first Rkv of each row: latents
     }
   });
-  for (int64_t i = 0; i < HT; ++i) {
-    float top = -INFINITY;
-    for (const Running& r : run) top = std::max(top, r.m[i]);
-    float total = 0;
-    Buf w(parts);
-    for (int p = 0; p < parts; ++p) total += run[p].l[i] * (w[p] = run[p].m[i] == -INFINITY ? 0.0f : vec::exp(run[p].m[i] - top));
-    for (int64_t c = 0; c < Rkv; ++c) {
-      float v = 0;
-      for (int p = 0; p < parts; ++p) v += w[p] * run[p].acc[i * Rkv + c];
-      olat[i * Rkv + c] = v / total;
+  // Merge: row i = sum over parts of e^(m_p - top) acc_p / sum of e^(m_p - top) l_p.
+  ctx.pool.parallel_for(HT, 1, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      float top = -INFINITY;
+      for (const Running& r : run) top = std::max(top, r.m[i]);
+      float* out = olat + i * Rkv;
+      std::fill(out, out + Rkv, 0.0f);
+      float total = 0;
+      for (const Running& r : run) {
+        if (r.m[i] == -INFINITY) continue;  // saw no visible position
+        const float w = vec::exp(r.m[i] - top);
+        total += w * r.l[i];
+        vec::axpy(out, w, &r.acc[i * Rkv], Rkv);
+      }
+      for (int64_t c = 0; c < Rkv; ++c) out[c] /= total;
     }
-  }
+  });
 }
 
 // Absorbed: queries move into latent space; attention reads only the cache rows.

@@ -110,11 +110,12 @@ Result<PreparedWeights> prepare_weights(const Model& m, QuantScheme scheme, Thre
     }
     dst.kv_a_proj = matrix(a.kv_a_proj_with_mqa, MatrixRole::kAttention, l);
     dst.kv_a_norm = to_floats(a.kv_a_layernorm);
+    // Per-head splits of kv_b_proj for absorbed decoding (read before matrix() converts it and
+    // releases a mapped source's pages).
+    const std::vector<float> kvb = dequantize(a.kv_b_proj);  // (H*(Dn+Dv), Rkv)
     dst.kv_b_proj = matrix(a.kv_b_proj, MatrixRole::kAttention, l);
     dst.o_proj = matrix(a.o_proj, MatrixRole::kAttention, l);
 
-    // Per-head splits of kv_b_proj for absorbed decoding.
-    const std::vector<float> kvb = dequantize(a.kv_b_proj);  // (H*(Dn+Dv), Rkv)
     std::vector<float> wk(H * Rkv * Dn), wv(H * Dv * Rkv);
     for (int64_t h = 0; h < H; ++h) {
       const float* head = &kvb[h * (Dn + Dv) * Rkv];

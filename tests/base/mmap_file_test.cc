@@ -3,8 +3,11 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
+#include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "test_util.h"
@@ -40,7 +43,20 @@ TEST(MappedFile, EmptyFileMapsToEmptySpan) {
   EXPECT_EQ(f->size(), 0u);
 }
 
-// Released pages read back the file's bytes; a heap buffer and a closed map are never touched.
+// Resident kB of the mapping that starts at `start`, from /proc/self/smaps (-1: not found).
+int64_t resident_kb(const void* start) {
+  std::ifstream smaps("/proc/self/smaps");
+  const std::string head = fmt::format("{:x}-", reinterpret_cast<uintptr_t>(start));
+  bool in = false;
+  for (std::string line; std::getline(smaps, line);) {
+    if (line.find('-') != std::string::npos && line.find(' ') > line.find('-')) in = line.rfind(head, 0) == 0;
+    if (in && line.rfind("Rss:", 0) == 0) return std::stoll(line.substr(4));
+  }
+  return -1;
+}
+
+// Released pages leave the resident set and read back the file's bytes; a heap buffer and a
+// closed map are never touched.
 TEST(MappedFile, ReleaseDropsOnlyWholeMappedPages) {
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   std::string content(5 * page, '\0');
@@ -52,8 +68,13 @@ TEST(MappedFile, ReleaseDropsOnlyWholeMappedPages) {
     Result<MappedFile> f = MappedFile::open(path);
     ASSERT_TRUE(f.is_ok()) << f.status().to_string();
     const std::span<const uint8_t> all = f->bytes();
+    volatile uint8_t sink = 0;
+    for (size_t i = 0; i < all.size(); i += page) sink = sink + all[i];  // fault every page in
+    const int64_t before = resident_kb(all.data());
+    EXPECT_EQ(before, static_cast<int64_t>(5 * page / 1024));
     // From the middle of page 0 to the middle of page 4: pages 1-3.
     EXPECT_EQ(MappedFile::release(all.subspan(page / 2, 4 * page)), 3 * page);
+    EXPECT_EQ(resident_kb(all.data()), static_cast<int64_t>(2 * page / 1024));
     EXPECT_EQ(MappedFile::release(all.subspan(10, 100)), 0u);  // no whole page
     EXPECT_EQ(std::string(reinterpret_cast<const char*>(all.data()), all.size()), content);
     gone = all;

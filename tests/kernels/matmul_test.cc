@@ -117,8 +117,9 @@ std::vector<Case> cases() {
       for (int64_t K : {1, 17, 40, 100}) {
         for (DType t : {DType::kF32, DType::kF16, DType::kBF16}) out.push_back({t, M, N, K});
       }
-      // 1, 3 (odd), 5, 13 (a unit of 8 and one of 5), 16 blocks of 32
-      for (int64_t K : {32, 96, 160, 416, 512}) {
+      // 1, 3 (odd), 4, 5, 7, 12 and 13 (a unit of 8 and one of 4 or 5), 16 blocks of 32: every
+      // split of a short last unit's pairs (Q4_0R's full load ends at the row's end at 4)
+      for (int64_t K : {32, 96, 128, 160, 224, 384, 416, 512}) {
         for (DType t : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_0R}) out.push_back({t, M, N, K});
       }
       for (int64_t K : {256, 768}) {

@@ -1,8 +1,8 @@
 // AVX-512 decoders of the quantized weight formats (tensor/quant.h), shared by the gemv and
 // gemm kernels. Include only from files compiled with the AVX-512 flags.
 //
-// A row is read in units of 256 values (one Q4_K/Q6_K super-block, or eight Q8_0/Q4_0 blocks;
-// a row's last Q8_0/Q4_0 unit may hold fewer, `nb` blocks of 32). Per unit a format gives:
+// A row is read in units of 256 values (one Q4_K/Q6_K super-block, or eight Q8_0/Q4_0/Q4_0R
+// blocks; a row's last unit of those may hold fewer, `nb` blocks of 32). Per unit a format gives:
 //   scales(u, nb):      the weight scale of each group of kGroup values sharing one (lanes
 //                       0-7 for 32-value groups, 0-15 for Q6_K's 16-value ones; lanes past the
 //                       unit's groups are 0), and for Q4_K (kMins) dmin * m_j of its 32-value
@@ -89,6 +89,7 @@ struct Q8_0Format : BlockFormat<34, 128, 0> {  // zero point: q ^ 0x80 = q + 128
   }
 };
 
+// GGML's Q4_0 blocks as stored (the engine reads Q4_0R instead: infer/prepare.cc).
 struct Q4_0Format : BlockFormat<18, 8, 16> {
   // A whole unit's 8 scales from two 64-byte loads (blocks 0-3 start at byte 0, blocks 4-7 at
   // 72) and one word permute: fewer load and shuffle operations than the gather, on lines the
