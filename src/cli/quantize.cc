@@ -10,8 +10,8 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "io/gguf.h"
 #include "model/gguf_export.h"
-#include "model/gguf_model.h"
 #include "model/model.h"
 #include "model/synthetic.h"
 
@@ -28,6 +28,7 @@ struct QuantizeOptions {
   std::string tokenizer_pre;
   std::string name;
   bool no_mtp = false;
+  uint64_t split_max_bytes = 0;
 };
 
 int run_quantize(const QuantizeOptions& o) {
@@ -54,6 +55,7 @@ int run_quantize(const QuantizeOptions& o) {
   opts.placeholder_vocab = synthetic;
   opts.tokenizer_pre = o.tokenizer_pre;
   opts.include_mtp = !o.no_mtp;
+  opts.split_max_bytes = o.split_max_bytes;
   if (!o.name.empty()) {
     opts.name = o.name;
   } else {
@@ -64,7 +66,10 @@ int run_quantize(const QuantizeOptions& o) {
   for (const std::string& note : report->notes) std::fprintf(stderr, "seek: note: %s\n", note.c_str());
   std::string types;
   for (const auto& [name, count] : report->tensors_by_type) types += fmt::format("{}{} {}", types.empty() ? "" : ", ", count, name);
-  std::fprintf(stderr, "seek: wrote %s: %s, %.2f MiB, tensors %s; vocabulary %s\n", out.c_str(), o.type.c_str(),
+  const std::string written = report->files.size() == 1
+                                  ? report->files[0]
+                                  : fmt::format("{} parts {} .. {}", report->files.size(), report->files.front(), report->files.back());
+  std::fprintf(stderr, "seek: wrote %s: %s, %.2f MiB, tensors %s; vocabulary %s\n", written.c_str(), o.type.c_str(),
                report->file_bytes / 1048576.0, types.c_str(),
                report->vocab.written ? fmt::format("{} tokens, {} merges, pre \"{}\"", report->vocab.num_tokens,
                                                    report->vocab.num_merges, report->vocab.pre).c_str()
@@ -88,6 +93,10 @@ void add_quantize(CLI::App& app, RunFn* run) {
                   "tokenizer.ggml.pre to write when the pre-tokenizer is not recognised (e.g. deepseek-v3)");
   cmd->add_option("--name", o->name, "general.name (default: the directory name)");
   cmd->add_flag("--no-mtp", o->no_mtp, "Leave out the multi-token-prediction layers, as llama.cpp's converter does");
+  cmd->add_option("--split-max-size", o->split_max_bytes,
+                  "Split a larger file into parts of at most this many bytes of tensors (e.g. 4G, 500M), named "
+                  "OUT-00001-of-0000N.gguf as llama.cpp's gguf-split names them")
+      ->transform(CLI::AsSizeValue(true));
   cmd->callback([=] { *run = [=] { return run_quantize(*o); }; });
 }
 

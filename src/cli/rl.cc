@@ -16,6 +16,7 @@
 #include "rl/policy.h"
 #include "base/mmap_file.h"
 #include "model/model.h"
+#include "tokenizer/gguf_tokenizer.h"
 
 namespace seek::cli {
 namespace {
@@ -62,7 +63,7 @@ int run_eval(const EvalArgs& a) {
   if (!task.is_ok()) return fail(task.status().to_string());
   Result<Model> m = Model::load(a.model);
   if (!m.is_ok()) return fail(m.status().to_string());
-  Result<Tokenizer> tok = Tokenizer::load(std::filesystem::is_directory(a.model) ? a.model : std::filesystem::path(a.model).parent_path().string());
+  Result<Tokenizer> tok = load_model_tokenizer(a.model);
   if (!tok.is_ok()) return fail(tok.status().to_string());
   ThreadPool pool(a.threads);
   Result<rl::Engines> engines = rl::make_engines(std::make_shared<const Model>(std::move(*m)), pool.num_threads());

@@ -1,9 +1,10 @@
 #include "cli/session.h"
 
 #include <cstdlib>
-#include <filesystem>
 
 #include <CLI/CLI.hpp>
+
+#include "tokenizer/gguf_tokenizer.h"
 
 namespace seek::cli {
 
@@ -42,9 +43,7 @@ Result<Session> open_session(const ModelOptions& o) {
   const std::string path = o.path.empty() ? default_model_dir() : o.path;
   SEEK_ASSIGN_OR_RETURN(Model model, Model::load(path));
   s.model = std::make_shared<const Model>(std::move(model));
-  const std::filesystem::path p(path);
-  const std::string dir = std::filesystem::is_directory(p) ? p.string() : p.parent_path().string();
-  SEEK_ASSIGN_OR_RETURN(s.tokenizer, Tokenizer::load(dir));
+  SEEK_ASSIGN_OR_RETURN(s.tokenizer, load_model_tokenizer(path));
   SEEK_ASSIGN_OR_RETURN(s.engine, Engine::create(s.model, EngineOptions{quant, o.threads}));
   return s;
 }

@@ -9,6 +9,7 @@
 #include "base/mmap_file.h"
 #include "cli/commands.h"
 #include "tokenizer/chat_template.h"
+#include "tokenizer/gguf_tokenizer.h"
 #include "tokenizer/tokenizer.h"
 
 namespace seek::cli {
@@ -20,9 +21,9 @@ struct TemplateArgs {
 };
 
 int run_template(const TemplateArgs& a) {
-  Result<Tokenizer> tok = Tokenizer::load(a.dir);
+  Result<Tokenizer> tok = load_model_tokenizer(a.dir);
   if (!tok.is_ok()) return fail(tok.status().to_string());
-  std::string text = tok->config().chat_template, source = a.dir + "/tokenizer_config.json";
+  std::string text = tok->config().chat_template, source = is_gguf_path(a.dir) ? a.dir : a.dir + "/tokenizer_config.json";
   if (!a.template_file.empty()) {
     Result<std::string> t = read_text_file(a.template_file, size_t{16} << 20);
     if (!t.is_ok()) return fail(t.status().to_string());
@@ -57,7 +58,7 @@ int run_template(const TemplateArgs& a) {
 void add_template(CLI::App& app, RunFn* run) {
   auto* cmd = app.add_subcommand("template", "Render a conversation with the model's chat template");
   auto a = std::make_shared<TemplateArgs>();
-  cmd->add_option("MODEL_DIR", a->dir, "Directory with tokenizer.json and tokenizer_config.json")->required();
+  cmd->add_option("MODEL", a->dir, "Directory with tokenizer.json and tokenizer_config.json, or a .gguf file")->required();
   cmd->add_option("--messages", a->messages,
                   "JSON file: an array of messages, or an object with \"messages\" and other template variables (e.g. \"tools\")")
       ->required();

@@ -10,6 +10,7 @@
 #include "base/mmap_file.h"
 #include "cli/commands.h"
 #include "io/json.h"
+#include "tokenizer/gguf_tokenizer.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/utf8.h"
 
@@ -48,7 +49,7 @@ int run_tokenize(const TokenizeArgs& a) {
     if (!f.is_ok()) return fail(f.status().to_string());
     input = std::move(f).value();
   }
-  Result<Tokenizer> tok = Tokenizer::load(a.dir);
+  Result<Tokenizer> tok = load_model_tokenizer(a.dir);
   if (!tok.is_ok()) return fail(tok.status().to_string());
 
   if (a.decode) {
@@ -84,7 +85,7 @@ int run_tokenize(const TokenizeArgs& a) {
 void add_tokenize(CLI::App& app, RunFn* run) {
   auto* cmd = app.add_subcommand("tokenize", "Encode text to token ids, or decode ids to text, with the model's tokenizer");
   auto a = std::make_shared<TokenizeArgs>();
-  cmd->add_option("MODEL_DIR", a->dir, "Directory with tokenizer.json (and tokenizer_config.json)")->required();
+  cmd->add_option("MODEL", a->dir, "Directory with tokenizer.json (and tokenizer_config.json), or a .gguf file")->required();
   auto* text = cmd->add_option("--text", a->text, "Text to encode (or ids to decode)");
   auto* file = cmd->add_option("--file", a->file, "Read the text (or ids) from this file, byte for byte");
   text->excludes(file);

@@ -1,6 +1,9 @@
 #include "io/gguf.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
@@ -189,6 +192,18 @@ std::string GgufValue::describe() const {
     return fmt::format("array of {} {} [{}{}]", size(), gguf_type_name(elem), join_values(*this, 4), size() > 4 ? ", ..." : "");
   }
   return fmt::format("{} {}", gguf_type_name(type), join_values(*this, 1));
+}
+
+bool is_gguf_path(const std::string& path) {
+  if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".gguf") == 0) return true;
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return false;
+  char magic[4] = {};
+  const bool gguf = std::fread(magic, 1, 4, f) == 4 && std::memcmp(magic, "GGUF", 4) == 0;
+  std::fclose(f);
+  return gguf;
 }
 
 Result<GgufFile> GgufFile::open(const std::string& path) {

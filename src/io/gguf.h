@@ -51,6 +51,10 @@ struct GgufTensorInfo {
   uint64_t info_pos = 0;    // file offset of this tensor's info record, for errors
 };
 
+// True when `path` names a GGUF file: it ends in ".gguf", or it is a regular file that starts
+// with the GGUF magic.
+bool is_gguf_path(const std::string& path);
+
 class GgufFile {
  public:
   // Maps and parses `path`.

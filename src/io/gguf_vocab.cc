@@ -17,7 +17,9 @@ constexpr size_t kMaxConfigBytes = size_t{16} << 20;
 constexpr int64_t kNormal = 1, kControl = 3, kUserDefined = 4, kUnused = 5;
 
 // The Split regexes of the pre-tokenizers llama.cpp implements for DeepSeek models, as in its
-// src/llama-vocab.cpp (LLAMA_VOCAB_PRE_TYPE_DEEPSEEK3_LLM and _DEEPSEEK_LLM).
+// src/llama-vocab.cpp (LLAMA_VOCAB_PRE_TYPE_DEEPSEEK3_LLM and _DEEPSEEK_LLM). Six letters of the
+// DeepSeek-LLM class are escaped: Unicode normalization (NFC) maps them to other code points
+// (U+1F7D to U+03CE, U+2126 to U+03A9, ...), which would put ranges out of order.
 const std::vector<std::string>& deepseek_v3_splits() {
   static const std::vector<std::string> v = {
       "\\p{N}{1,3}",
@@ -30,7 +32,7 @@ const std::vector<std::string>& deepseek_v3_splits() {
 const std::vector<std::string>& deepseek_llm_splits() {
   static const std::vector<std::string> v = {
       "[\r\n]",
-      "\\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-ώᾀ-ᾴᾶ-ᾼιῂ-ῄῆ-ῌῐ-ΐῖ-Ίῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤΩℨK-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+",
+      "\\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-\u1F7Dᾀ-ᾴᾶ-ᾼ\u1FBEῂ-ῄῆ-ῌῐ-\u1FD3ῖ-\u1FDBῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤ\u2126ℨ\u212A-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+",
       "\\s?[!-/:-~！-／：-～‘-‟　-。]+",
       "\\s+$",
       "[一-龥ࠀ-一가-퟿]+",
@@ -38,6 +40,16 @@ const std::vector<std::string>& deepseek_llm_splits() {
   };
   return v;
 }
+
+}  // namespace
+
+const std::vector<std::string>* llama_pre_splits(std::string_view pre) {
+  if (pre == "deepseek-v3") return &deepseek_v3_splits();
+  if (pre == "deepseek-llm") return &deepseek_llm_splits();
+  return nullptr;
+}
+
+namespace {
 
 Status bad(const std::string& path, const std::string& msg) {
   return Status::corruption(fmt::format("[gguf_vocab] '{}': {}", path, msg));

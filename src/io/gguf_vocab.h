@@ -14,12 +14,17 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
 #include "io/gguf_writer.h"
 
 namespace seek {
+
+// The Split regexes (each "Isolated", then ByteLevel) of a llama.cpp pre-tokenizer name seek
+// implements, "deepseek-v3" or "deepseek-llm"; nullptr for any other name.
+const std::vector<std::string>* llama_pre_splits(std::string_view pre);
 
 struct VocabExport {
   bool written = false;   // false: the directory has no tokenizer.json

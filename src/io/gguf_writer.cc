@@ -1,9 +1,11 @@
 #include "io/gguf_writer.h"
 
+#include <cstdio>
 #include <cstring>
 
 #include "base/atomic_file.h"
 #include "base/check.h"
+#include "io/gguf_parts.h"
 
 namespace seek {
 namespace {
@@ -66,6 +68,7 @@ GgufValue array(GgufType elem) {
 
 }  // namespace
 
+GgufValue gguf_u16(uint16_t x) { GgufValue v = scalar(GgufType::kU16); v.uints = {x}; return v; }
 GgufValue gguf_u32(uint32_t x) { GgufValue v = scalar(GgufType::kU32); v.uints = {x}; return v; }
 GgufValue gguf_i32(int32_t x) { GgufValue v = scalar(GgufType::kI32); v.ints = {x}; return v; }
 GgufValue gguf_u64(uint64_t x) { GgufValue v = scalar(GgufType::kU64); v.uints = {x}; return v; }
@@ -114,40 +117,80 @@ Status GgufWriter::add_tensor(const std::string& name, DType dtype, const Shape&
   return Status::ok();
 }
 
-std::string GgufWriter::encode_header() const {
+std::string GgufWriter::encode_header(const KeyValues& kv, size_t first, size_t last) const {
   std::string out;
   put<uint32_t>(out, kGgufMagic);
   put<uint32_t>(out, kGgufVersion);
-  put<uint64_t>(out, tensors_.size());
-  put<uint64_t>(out, kv_.size());
-  for (const auto& [key, value] : kv_) {
+  put<uint64_t>(out, last - first);
+  put<uint64_t>(out, kv.size());
+  for (const auto& [key, value] : kv) {
     put_string(out, key);
     put_value(out, value);
   }
-  for (const PendingTensor& t : tensors_) {
+  const uint64_t base = first < tensors_.size() ? tensors_[first].offset : 0;
+  for (size_t i = first; i < last; ++i) {
+    const PendingTensor& t = tensors_[i];
     put_string(out, t.name);
     put<uint32_t>(out, static_cast<uint32_t>(t.shape.size()));
     for (auto it = t.shape.rbegin(); it != t.shape.rend(); ++it) put<uint64_t>(out, static_cast<uint64_t>(*it));
     put<uint32_t>(out, *ggml_type_from_dtype(t.dtype));
-    put<uint64_t>(out, t.offset);
+    put<uint64_t>(out, t.offset - base);
   }
   out.resize(align_up(out.size()), '\0');
   return out;
 }
 
-uint64_t GgufWriter::file_size() const { return encode_header().size() + data_size_; }
+uint64_t GgufWriter::file_size() const { return encode_header(kv_, 0, tensors_.size()).size() + data_size_; }
 
-Status GgufWriter::write(const std::string& path) const {
+Status GgufWriter::write_part(const std::string& path, const KeyValues& kv, size_t first, size_t last) const {
   SEEK_ASSIGN_OR_RETURN(AtomicFile f, AtomicFile::create(path));
-  SEEK_RETURN_IF_ERROR(f.append(encode_header()));
+  SEEK_RETURN_IF_ERROR(f.append(encode_header(kv, first, last)));
   std::string buf;
-  for (const PendingTensor& t : tensors_) {
+  for (size_t i = first; i < last; ++i) {
+    const PendingTensor& t = tensors_[i];
     buf.assign(align_up(t.nbytes), '\0');  // zero padding up to the next tensor
     Status s = t.fill(reinterpret_cast<uint8_t*>(buf.data()));
     if (!s.is_ok()) return s.with_context(fmt::format("[gguf_writer] '{}': tensor '{}'", path, t.name));
     SEEK_RETURN_IF_ERROR(f.append(buf));
   }
   return f.commit();
+}
+
+Status GgufWriter::write(const std::string& path) const { return write_part(path, kv_, 0, tensors_.size()); }
+
+std::vector<size_t> GgufWriter::split_points(uint64_t max_part_bytes) const {
+  std::vector<size_t> starts = {0};
+  uint64_t part = 0;
+  for (size_t i = 0; i < tensors_.size(); ++i) {
+    const uint64_t bytes = align_up(tensors_[i].nbytes);
+    if (part > 0 && part + bytes > max_part_bytes) starts.push_back(i), part = 0;
+    part += bytes;
+  }
+  return starts;
+}
+
+Result<std::vector<std::string>> GgufWriter::write_split(const std::string& prefix, uint64_t max_part_bytes) const {
+  std::vector<size_t> starts = split_points(max_part_bytes);
+  const size_t n = starts.size();
+  if (n > 65535) {
+    return Status::invalid_argument(fmt::format("[gguf_writer] '{}': {} parts of at most {} bytes, more than GGUF's "
+                                                "split.count (u16) holds", prefix, n, max_part_bytes));
+  }
+  starts.push_back(tensors_.size());
+  std::vector<std::string> paths;
+  for (size_t k = 0; k < n; ++k) {
+    KeyValues kv = k == 0 ? kv_ : KeyValues{};
+    kv.emplace_back("split.no", gguf_u16(static_cast<uint16_t>(k)));
+    kv.emplace_back("split.count", gguf_u16(static_cast<uint16_t>(n)));
+    kv.emplace_back("split.tensors.count", gguf_i32(static_cast<int32_t>(tensors_.size())));
+    paths.push_back(gguf_split_path(prefix, static_cast<int>(k + 1), static_cast<int>(n)));
+    if (Status s = write_part(paths.back(), kv, starts[k], starts[k + 1]); !s.is_ok()) {
+      paths.pop_back();
+      for (const std::string& p : paths) std::remove(p.c_str());  // no partial set of parts is left
+      return s;
+    }
+  }
+  return paths;
 }
 
 }  // namespace seek

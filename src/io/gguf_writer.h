@@ -17,6 +17,7 @@
 namespace seek {
 
 // Metadata value builders.
+GgufValue gguf_u16(uint16_t v);
 GgufValue gguf_u32(uint32_t v);
 GgufValue gguf_i32(int32_t v);
 GgufValue gguf_u64(uint64_t v);
@@ -42,6 +43,12 @@ class GgufWriter {
   // Bytes the file will have.
   uint64_t file_size() const;
   Status write(const std::string& path) const;
+  // Writes the model as llama.cpp's gguf-split does (io/gguf_parts.h): parts named
+  // PREFIX-0000K-of-0000N.gguf, each holding whole tensors, in order, of at most
+  // `max_part_bytes` of tensor data (a larger tensor gets a part of its own); the first part
+  // carries the metadata. Every part gets split.no/split.count/split.tensors.count. Returns the
+  // paths; on failure no part is left behind.
+  Result<std::vector<std::string>> write_split(const std::string& prefix, uint64_t max_part_bytes) const;
 
  private:
   struct PendingTensor {
@@ -52,9 +59,14 @@ class GgufWriter {
     uint64_t offset;  // in the data section
     FillFn fill;
   };
-  std::string encode_header() const;
+  using KeyValues = std::vector<std::pair<std::string, GgufValue>>;
+  // The header of a file holding tensors [first, last) after `kv`.
+  std::string encode_header(const KeyValues& kv, size_t first, size_t last) const;
+  Status write_part(const std::string& path, const KeyValues& kv, size_t first, size_t last) const;
+  // Index of the first tensor of each part.
+  std::vector<size_t> split_points(uint64_t max_part_bytes) const;
 
-  std::vector<std::pair<std::string, GgufValue>> kv_;
+  KeyValues kv_;
   std::vector<PendingTensor> tensors_;
   uint64_t data_size_ = 0;
 };

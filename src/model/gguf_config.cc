@@ -70,9 +70,9 @@ class KeyReader {
   Status status_;
 };
 
-bool any_tensor_named(const GgufFile& f, std::string_view suffix) {
-  for (const GgufTensorInfo& t : f.tensors()) {
-    if (t.name.ends_with(suffix)) return true;
+bool any_tensor_named(const GgufParts& parts, std::string_view suffix) {
+  for (const GgufParts::TensorRef& t : parts.tensors()) {
+    if (t.info->name.ends_with(suffix)) return true;
   }
   return false;
 }
@@ -130,7 +130,7 @@ Status read_rope(KeyReader& r, const GgufFile& f, bool seek_file, ModelConfig& c
   return r.status();
 }
 
-Status read_moe(KeyReader& r, const GgufFile& f, bool seek_file, GgufConfig& out) {
+Status read_moe(KeyReader& r, const GgufParts& parts, bool seek_file, GgufConfig& out) {
   ModelConfig& c = out.config;
   c.n_routed_experts = r.dim_or(key("expert_count"), 0, kMaxExperts, 0);
   c.first_k_dense_replace = r.dim_or(key("leading_dense_block_count"), 0, c.num_hidden_layers, 0);
@@ -159,7 +159,7 @@ Status read_moe(KeyReader& r, const GgufFile& f, bool seek_file, GgufConfig& out
     return r.invalid(fmt::format("expert_count {} is not divisible by expert_group_count {}", c.n_routed_experts, c.n_group));
   }
 
-  const bool has_bias = any_tensor_named(f, ".exp_probs_b.bias");
+  const bool has_bias = any_tensor_named(parts, ".exp_probs_b.bias");
   const std::string method = r.string_or("seek.topk_method", "");
   const std::string type = r.string_or("seek.model_type", "");
   SEEK_RETURN_IF_ERROR(r.status());
@@ -203,20 +203,13 @@ Status read_moe(KeyReader& r, const GgufFile& f, bool seek_file, GgufConfig& out
 
 }  // namespace
 
-Result<GgufConfig> config_from_gguf(const GgufFile& f) {
+Result<GgufConfig> config_from_gguf(const GgufParts& parts) {
+  const GgufFile& f = parts.meta();
   KeyReader r(f);
   const std::string arch = r.string_or("general.architecture", "");
   SEEK_RETURN_IF_ERROR(r.status());
   if (arch != "deepseek2") {
     return r.unsupported(fmt::format("general.architecture is \"{}\", expected \"deepseek2\"", arch));
-  }
-  const int64_t splits = r.dim_or("split.count", 0, 1 << 16, 1);
-  const int64_t split_no = r.dim_or("split.no", 0, 1 << 16, 0);
-  SEEK_RETURN_IF_ERROR(r.status());
-  if (splits > 1) {
-    return r.unsupported(fmt::format("this is part {} of a split GGUF of {} files (split.count); merge the parts "
-                                     "first, e.g. llama-gguf-split --merge FIRST-PART.gguf OUT.gguf",
-                                     split_no + 1, splits));
   }
   const bool seek_file = f.has("seek.model_type");
   GgufConfig out;
@@ -239,14 +232,14 @@ Result<GgufConfig> config_from_gguf(const GgufFile& f) {
                                  c.num_nextn_predict_layers));
   }
   SEEK_RETURN_IF_ERROR(read_attention(r, f, c));
-  SEEK_RETURN_IF_ERROR(read_moe(r, f, seek_file, out));
+  SEEK_RETURN_IF_ERROR(read_moe(r, parts, seek_file, out));
   // The dense FFN width matters only when some layer is dense.
   bool any_dense = false;
   for (int64_t l = 0; l < blocks; ++l) any_dense |= !c.is_moe_layer(l);
   c.intermediate_size = any_dense ? r.dim(key("feed_forward_length"), 1, kMaxDim) : r.dim_or(key("feed_forward_length"), 0, kMaxDim, 0);
   SEEK_RETURN_IF_ERROR(r.status());
   SEEK_RETURN_IF_ERROR(read_rope(r, f, seek_file, c));
-  c.tie_word_embeddings = f.find_tensor("output.weight") == nullptr;
+  c.tie_word_embeddings = !parts.find_tensor("output.weight");
   return out;
 }
 

@@ -22,6 +22,7 @@
 
 #include "base/status.h"
 #include "io/gguf.h"
+#include "io/gguf_parts.h"
 #include "io/gguf_writer.h"
 #include "model/config.h"
 
@@ -33,9 +34,10 @@ struct GgufConfig {
   bool zero_expert_bias = false;
 };
 
-// Derives the config from the metadata and tensor names of a deepseek2 file. Fails on another
-// architecture, a split file, a missing or malformed key, or semantics seek cannot reproduce.
-Result<GgufConfig> config_from_gguf(const GgufFile& f);
+// Derives the config from the metadata (first part) and the tensor names (all parts) of a
+// deepseek2 model. Fails on another architecture, a missing or malformed key, or semantics
+// seek cannot reproduce.
+Result<GgufConfig> config_from_gguf(const GgufParts& parts);
 
 // Writes the general.* (except file type) and deepseek2.* keys for `c`, and seek.* where needed.
 // Returns human-readable notes on what llama.cpp will compute differently (empty when none).

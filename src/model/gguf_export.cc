@@ -176,7 +176,13 @@ Result<GgufExportReport> export_gguf(const Model& m, const std::string& path, co
     SEEK_RETURN_IF_ERROR(plan.add(spec));
   }
   report.file_bytes = w.file_size();
-  SEEK_RETURN_IF_ERROR(w.write(path));
+  if (o.split_max_bytes > 0 && report.file_bytes > o.split_max_bytes) {
+    const std::string prefix = path.ends_with(".gguf") ? path.substr(0, path.size() - 5) : path;
+    SEEK_ASSIGN_OR_RETURN(report.files, w.write_split(prefix, o.split_max_bytes));
+  } else {
+    SEEK_RETURN_IF_ERROR(w.write(path));
+    report.files = {path};
+  }
   return report;
 }
 

@@ -48,6 +48,9 @@ struct GgufExportOptions {
   // MTP modules (model.layers.L+k) as blk.L+k with nextn.* tensors; llama.cpp loads them
   // (and can draft with them), though its converter leaves them out of deepseek2 files.
   bool include_mtp = true;
+  // When the file would be larger: parts of at most this many bytes of tensors, named
+  // PATH-WITHOUT-.gguf-0000K-of-0000N.gguf as llama.cpp's gguf-split names them. 0: one file.
+  uint64_t split_max_bytes = 0;
 };
 
 struct GgufExportReport {
@@ -55,9 +58,10 @@ struct GgufExportReport {
   VocabExport vocab;
   std::map<std::string, int64_t> tensors_by_type;  // "Q8_0" -> count
   uint64_t file_bytes = 0;
+  std::vector<std::string> files;  // written: `path`, or the parts
 };
 
-// Writes `m` to `path` (atomically).
+// Writes `m` to `path` (atomically), or its parts.
 Result<GgufExportReport> export_gguf(const Model& m, const std::string& path, const GgufExportOptions& o);
 
 }  // namespace seek

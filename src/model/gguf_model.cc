@@ -1,14 +1,10 @@
 #include "model/gguf_model.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <set>
 
-#include "io/gguf.h"
+#include "io/gguf_parts.h"
 #include "model/gguf_config.h"
 #include "model/gguf_names.h"
 #include "tensor/encode.h"
@@ -16,11 +12,11 @@
 namespace seek {
 namespace {
 
-// Binds ModelWeights slots to tensors of one GGUF file, recording which tensors were used and
-// owning the buffers of re-laid-out weights.
+// Binds ModelWeights slots to tensors of a GGUF model's parts, recording which tensors were used
+// and owning the buffers of re-laid-out weights.
 class GgufBinder {
  public:
-  GgufBinder(const GgufFile& f, Model* m) : f_(f), m_(m) {}
+  GgufBinder(const GgufParts& f, Model* m) : f_(f), m_(m) {}
 
   Status bind(const WeightSpec& spec, const GgufConfig& gc) {
     SEEK_ASSIGN_OR_RETURN(GgufLocation loc, gguf_location(spec.name, gc.config.num_hidden_layers));
@@ -34,23 +30,27 @@ class GgufBinder {
 
   // Every tensor of the file must have been bound (llama.cpp refuses leftovers too).
   Status check_all_used() const {
-    for (const GgufTensorInfo& t : f_.tensors()) {
+    for (const GgufParts::TensorRef& ref : f_.tensors()) {
+      const GgufTensorInfo& t = *ref.info;
       if (used_.count(t.name)) continue;
       return Status::corruption(fmt::format(
           "[gguf_model] '{}': unexpected tensor '{}' {} {} (the metadata implies no such weight; check block_count, "
           "nextn_predict_layers, attention.q_lora_rank, leading_dense_block_count)",
-          f_.source(), t.name, dtype_name(t.dtype), shape_string(t.shape)));
+          ref.file->source(), t.name, dtype_name(t.dtype), shape_string(t.shape)));
     }
     return Status::ok();
   }
 
  private:
   std::string where(const std::string& gguf_name, const WeightSpec& spec) const {
-    return fmt::format("[gguf_model] '{}': tensor '{}' (Hugging Face '{}')", f_.source(), gguf_name, spec.name);
+    const std::optional<GgufParts::TensorRef> t = f_.find_tensor(gguf_name);
+    return fmt::format("[gguf_model] '{}': tensor '{}' (Hugging Face '{}')", t ? t->file->source() : f_.meta().source(),
+                       gguf_name, spec.name);
   }
 
   Result<const GgufTensorInfo*> find(const std::string& gguf_name, const WeightSpec& spec, const Shape& want) {
-    const GgufTensorInfo* t = f_.find_tensor(gguf_name);
+    const std::optional<GgufParts::TensorRef> ref = f_.find_tensor(gguf_name);
+    const GgufTensorInfo* t = ref ? ref->info : nullptr;
     if (t == nullptr) {
       return Status::not_found(fmt::format("{} is missing (expected shape {} from the metadata)", where(gguf_name, spec),
                                            shape_string(want)));
@@ -63,16 +63,18 @@ class GgufBinder {
     return t;
   }
 
+  Tensor view(const std::string& gguf_name) const { return f_.view(*f_.find_tensor(gguf_name)); }
+
   Status bind_whole(const WeightSpec& spec, const std::string& name, const GgufConfig& gc) {
-    if (f_.find_tensor(name) == nullptr) {
+    if (!f_.find_tensor(name)) {
       if (spec.optional) return Status::ok();
       if (gc.zero_expert_bias && name.ends_with(".exp_probs_b.bias")) {
         *spec.slot = own(DType::kF32, spec.shape, std::vector<uint8_t>(spec.shape[0] * sizeof(float), 0));
         return Status::ok();
       }
     }
-    SEEK_ASSIGN_OR_RETURN(const GgufTensorInfo* t, find(name, spec, spec.shape));
-    *spec.slot = f_.view(*t);
+    SEEK_RETURN_IF_ERROR(find(name, spec, spec.shape).status());
+    *spec.slot = view(name);
     return Status::ok();
   }
 
@@ -80,7 +82,7 @@ class GgufBinder {
   Status bind_expert(const WeightSpec& spec, const GgufLocation& loc) {
     const int64_t E = m_->config.n_routed_experts;
     SEEK_ASSIGN_OR_RETURN(const GgufTensorInfo* t, find(loc.name, spec, {E, spec.shape[0], spec.shape[1]}));
-    Tensor v = f_.view(*t);
+    Tensor v = view(loc.name);
     v.shape = spec.shape;
     v.data += static_cast<size_t>(loc.expert * dtype_bytes(t->dtype, spec.shape[0] * spec.shape[1]));
     *spec.slot = v;
@@ -90,22 +92,22 @@ class GgufBinder {
   Status bind_kv_b(const WeightSpec& spec, const GgufLocation& loc) {
     const ModelConfig& c = m_->config;
     const int64_t H = c.num_attention_heads, Dn = c.qk_nope_head_dim, Dv = c.v_head_dim, Rkv = c.kv_lora_rank;
-    if (f_.find_tensor(loc.name) != nullptr) {
+    if (f_.find_tensor(loc.name)) {
       // Files with both forms (early MLA converters) carry the split pair redundantly.
       if (f_.find_tensor(loc.k_b_name)) used_.insert(loc.k_b_name);
       if (f_.find_tensor(loc.v_b_name)) used_.insert(loc.v_b_name);
-      SEEK_ASSIGN_OR_RETURN(const GgufTensorInfo* t, find(loc.name, spec, spec.shape));
-      *spec.slot = f_.view(*t);
+      SEEK_RETURN_IF_ERROR(find(loc.name, spec, spec.shape).status());
+      *spec.slot = view(loc.name);
       return Status::ok();
     }
-    if (f_.find_tensor(loc.k_b_name) == nullptr) {
+    if (!f_.find_tensor(loc.k_b_name)) {
       return Status::not_found(fmt::format("[gguf_model] '{}': neither '{}' nor '{}' + '{}' (Hugging Face '{}') is present",
-                                           f_.source(), loc.name, loc.k_b_name, loc.v_b_name, spec.name));
+                                           f_.meta().source(), loc.name, loc.k_b_name, loc.v_b_name, spec.name));
     }
-    SEEK_ASSIGN_OR_RETURN(const GgufTensorInfo* k_info, find(loc.k_b_name, spec, {H, Rkv, Dn}));
-    SEEK_ASSIGN_OR_RETURN(const GgufTensorInfo* v_info, find(loc.v_b_name, spec, {H, Dv, Rkv}));
+    SEEK_RETURN_IF_ERROR(find(loc.k_b_name, spec, {H, Rkv, Dn}).status());
+    SEEK_RETURN_IF_ERROR(find(loc.v_b_name, spec, {H, Dv, Rkv}).status());
     // Dequantize both as 2-D row sets: k_b (H*Rkv, Dn), v_b (H*Dv, Rkv).
-    Tensor k = f_.view(*k_info), v = f_.view(*v_info);
+    Tensor k = view(loc.k_b_name), v = view(loc.v_b_name);
     k.shape = {H * Rkv, Dn};
     v.shape = {H * Dv, Rkv};
     const std::vector<float> kf = dequantize(k), vf = dequantize(v);
@@ -134,32 +136,20 @@ class GgufBinder {
     return t;
   }
 
-  const GgufFile& f_;
+  const GgufParts& f_;
   Model* m_;
   std::set<std::string> used_;
 };
 
 }  // namespace
 
-bool is_gguf_path(const std::string& path) {
-  if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".gguf") == 0) return true;
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return false;
-  char magic[4] = {};
-  const bool gguf = std::fread(magic, 1, 4, f) == 4 && std::memcmp(magic, "GGUF", 4) == 0;
-  std::fclose(f);
-  return gguf;
-}
-
 Result<Model> load_gguf_model(const std::string& path) {
-  SEEK_ASSIGN_OR_RETURN(GgufFile file, GgufFile::open(path));
-  auto f = std::make_shared<GgufFile>(std::move(file));
+  SEEK_ASSIGN_OR_RETURN(GgufParts parts, GgufParts::open(path));
+  const auto f = std::make_shared<GgufParts>(std::move(parts));
   SEEK_ASSIGN_OR_RETURN(GgufConfig gc, config_from_gguf(*f));
   // A file may declare MTP layers but ship only the trunk (llama.cpp loads those too).
   const std::string mtp_probe = fmt::format("blk.{}.nextn.eh_proj.weight", gc.config.num_hidden_layers);
-  if (gc.config.num_nextn_predict_layers > 0 && f->find_tensor(mtp_probe) == nullptr) gc.config.num_nextn_predict_layers = 0;
+  if (gc.config.num_nextn_predict_layers > 0 && !f->find_tensor(mtp_probe)) gc.config.num_nextn_predict_layers = 0;
 
   // Every expert of every MoE layer gets a view slot before tensors are checked; refuse counts
   // no real model has (DeepSeek-V3: 256 x 58) so hostile metadata cannot exhaust memory.
@@ -179,10 +169,11 @@ Result<Model> load_gguf_model(const std::string& path) {
   for (const WeightSpec& spec : weight_specs(m.config, &m.weights)) SEEK_RETURN_IF_ERROR(binder.bind(spec, gc));
   SEEK_RETURN_IF_ERROR(binder.check_all_used());
   tie_shared_weights(m.config, &m.weights);
-  const std::string file_name = std::filesystem::path(path).filename().string();
-  for (const GgufTensorInfo& t : f->tensors()) m.stored.push_back({t.name, file_name, f->view(t)});
+  for (const GgufParts::TensorRef& t : f->tensors()) {
+    m.stored.push_back({t.info->name, std::filesystem::path(t.file->source()).filename().string(), f->view(t)});
+  }
   std::sort(m.stored.begin(), m.stored.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-  m.num_files = 1;
+  m.num_files = f->files().size();
   m.rope = std::make_unique<RopeTable>(m.config);
   return m;
 }

@@ -18,10 +18,6 @@
 
 namespace seek {
 
-// True when `path` names a GGUF file: it ends in ".gguf", or it is a regular file that starts
-// with the GGUF magic.
-bool is_gguf_path(const std::string& path);
-
 // Maps, parses and binds a deepseek2 GGUF file. Errors name the file, the tensor (GGUF and
 // Hugging Face names), and the expected and actual shape or type.
 Result<Model> load_gguf_model(const std::string& path);

@@ -5,6 +5,7 @@
 
 #include "kernels/ref.h"
 #include "model/attention.h"
+#include "io/gguf.h"
 #include "model/gguf_model.h"
 #include "model/moe.h"
 

@@ -145,6 +145,11 @@ Result<Tokenizer> Tokenizer::from_json_text(std::string_view tokenizer_json, std
                                             std::string_view source) {
   const std::string where = fmt::format("{}/tokenizer.json", source);
   SEEK_ASSIGN_OR_RETURN(Json j, parse_json(tokenizer_json, where));
+  return from_json(j, where, config_json, fmt::format("{}/tokenizer_config.json", source));
+}
+
+Result<Tokenizer> Tokenizer::from_json(const Json& j, std::string_view where, std::string_view config_json,
+                                       std::string_view config_where) {
   if (!j.is_object()) return bad(where, fmt::format("top level is {}, expected an object", json_type_name(j)));
   if (j.contains("truncation") && !j["truncation"].is_null()) {
     return Status::unsupported(fmt::format("[tokenizer] '{}': truncation is set; seek never truncates input silently "
@@ -190,7 +195,6 @@ Result<Tokenizer> Tokenizer::from_json_text(std::string_view tokenizer_json, std
   }
   SEEK_ASSIGN_OR_RETURN(t.post_single_, t.parse_post_processor(j.value("post_processor", Json()), where));
 
-  const std::string config_where = fmt::format("{}/tokenizer_config.json", source);
   SEEK_ASSIGN_OR_RETURN(t.config_, parse_tokenizer_config(config_json, config_where));
   for (const auto& [text, id, key] : {std::tuple{&t.config_.bos_token, &t.bos_id_, "bos_token"},
                                       std::tuple{&t.config_.eos_token, &t.eos_id_, "eos_token"}}) {

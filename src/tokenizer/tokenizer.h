@@ -46,6 +46,9 @@ class Tokenizer {
   // From file contents; `config_json` may be empty. `source` names the files in messages.
   static Result<Tokenizer> from_json_text(std::string_view tokenizer_json, std::string_view config_json,
                                           std::string_view source);
+  // From a parsed tokenizer.json; `where` and `config_where` name the two sources in messages.
+  static Result<Tokenizer> from_json(const Json& tokenizer, std::string_view where, std::string_view config_json,
+                                     std::string_view config_where);
 
   Result<std::vector<int32_t>> encode(std::string_view text, const EncodeOptions& options = {}) const;
 

@@ -408,10 +408,12 @@ TEST_F(GgufBadFile, WrongArchitecture) {
   expect_load_error(write(), StatusCode::kUnsupported, {"general.architecture is \"llama\", expected \"deepseek2\""});
 }
 
-TEST_F(GgufBadFile, SplitFile) {
-  c_.set_key("split.count", gguf_u32(3));
-  c_.set_key("split.no", gguf_u32(0));
-  expect_load_error(write(), StatusCode::kUnsupported, {"part 1 of a split GGUF of 3 files", "llama-gguf-split --merge"});
+TEST_F(GgufBadFile, SplitPartRenamed) {
+  c_.set_key("split.count", gguf_u16(3));
+  c_.set_key("split.no", gguf_u16(0));
+  expect_load_error(write(), StatusCode::kCorruption,
+                    {"bad.gguf", "part 1 of a split GGUF of 3 files (split.no, split.count), but not named "
+                                 "PREFIX-00001-of-00003.gguf, so the other parts cannot be found"});
 }
 
 TEST_F(GgufBadFile, MissingTensor) {
@@ -533,21 +535,6 @@ TEST(GgufModel, QuantizeRejectsAnUnknownType) {
   EXPECT_EQ(testing::run_seek({"quantize", golden_dir("v3-tiny"), out, "--type", "none"}, nullptr, &err), 1);
   EXPECT_NE(err.find("a GGUF file needs a weight type"), std::string::npos) << err;
   EXPECT_FALSE(fs::exists(out));
-}
-
-// The whole command line: quantize, then every command that takes a model takes the file.
-TEST(GgufModel, CommandLineRunsAQuantizedFile) {
-  const std::string dir = testing::make_temp_dir();
-  std::string err, out;
-  ASSERT_EQ(testing::run_seek({"quantize", golden_dir("v2-tiny"), dir + "/m.gguf", "--type", "q8_0"}, nullptr, &err), 0) << err;
-  EXPECT_NE(err.find("note: moe_layer_freq 2: llama.cpp makes every layer"), std::string::npos) << err;
-  EXPECT_NE(err.find("no tokenizer.json"), std::string::npos) << err;
-  ASSERT_EQ(testing::run_seek({"logits", dir + "/m.gguf", "--tokens", "0,17,42", "--out", dir + "/l.npy"}, nullptr, &err), 0) << err;
-  EXPECT_EQ(read_npy(dir + "/l.npy")->shape, (Shape{3, 310}));
-  ASSERT_EQ(testing::run_seek({"inspect", dir + "/m.gguf"}, &out, &err), 0) << err;
-  EXPECT_NE(out.find("Q8_0"), std::string::npos) << out;
-  EXPECT_EQ(testing::run_seek({"quantize", dir + "/m.gguf", dir + "/again.gguf", "--type", "q8_0"}, nullptr, &err), 1);
-  EXPECT_NE(err.find("quantize reads a Hugging Face model directory"), std::string::npos) << err;
 }
 
 // --synthetic writes the random model that make_synthetic_model builds (BF16 source, so a bf16

@@ -34,14 +34,17 @@ std::vector<int32_t> prompt_of(const std::string& name) {
   return ids;
 }
 
-// A golden model with a tokenizer, exported with `seek quantize`.
-std::string quantize(const std::string& name, const std::string& type, int64_t vocab) {
+// A golden model with a tokenizer, exported with `seek quantize` (split into parts of at most
+// `split` bytes of tensors when not empty); the path of the file or of its first part.
+std::string quantize(const std::string& name, const std::string& type, int64_t vocab, const std::string& split = "") {
   const std::string dir = testing::make_temp_dir();
   testing::copy_dir(golden_dir(name), dir + "/hf");
   testing::write_tiny_tokenizer(dir + "/hf", vocab);
+  std::vector<std::string> args = {"quantize", dir + "/hf", dir + "/model.gguf", "--type", type};
+  if (!split.empty()) args.insert(args.end(), {"--split-max-size", split});
   std::string err;
-  EXPECT_EQ(testing::run_seek({"quantize", dir + "/hf", dir + "/model.gguf", "--type", type}, nullptr, &err), 0) << err;
-  return dir + "/model.gguf";
+  EXPECT_EQ(testing::run_seek(args, nullptr, &err), 0) << err;
+  return split.empty() ? dir + "/model.gguf" : dir + "/model-00001-of-00003.gguf";
 }
 
 // Logits rows (V) after each input token, and what picked the next token.
@@ -107,10 +110,11 @@ struct Case {
   std::string type;
   int64_t vocab;
   double bound;  // max |llama.cpp - seek| / max |seek| over all positions
+  std::string split = "";  // --split-max-size: written as 3 parts llama.cpp must find from the first
 };
 
 // Names the case in test listings (instead of its bytes).
-void PrintTo(const Case& c, std::ostream* os) { *os << c.model + " " + c.type; }
+void PrintTo(const Case& c, std::ostream* os) { *os << c.model + " " + c.type + (c.split.empty() ? "" : " split"); }
 
 class LlamaCpp : public ::testing::TestWithParam<Case> {};
 
@@ -119,7 +123,7 @@ class LlamaCpp : public ::testing::TestWithParam<Case> {};
 // must agree up to the first near-tie on seek's path.
 TEST_P(LlamaCpp, LoadsSeekQuantizeOutputAndAgrees) {
   const Case& c = GetParam();
-  const std::string gguf = quantize(c.model, c.type, c.vocab);
+  const std::string gguf = quantize(c.model, c.type, c.vocab, c.split);
   Result<Model> m = Model::load(gguf);
   ASSERT_TRUE(m.is_ok()) << m.status().to_string();
   const std::vector<int32_t> prompt = prompt_of(c.model);
@@ -165,9 +169,10 @@ INSTANTIATE_TEST_SUITE_P(TinyModels, LlamaCpp,
                          ::testing::Values(Case{"v3-tiny-k", "f32", 300, 1e-3}, Case{"v3-tiny-k", "bf16", 300, 2e-2},
                                            Case{"v3-tiny-k", "q8_0", 300, 4e-2}, Case{"v3-tiny-k", "q4_0", 300, 4e-2},
                                            Case{"v3-tiny-k", "q4_k_m", 300, 4e-2}, Case{"v2-lite-tiny", "f32", 320, 1e-3},
-                                           Case{"v2-lite-tiny", "q8_0", 320, 4e-2}, Case{"v2-lite-tiny", "q4_k_m", 320, 4e-2}),
+                                           Case{"v2-lite-tiny", "q8_0", 320, 4e-2}, Case{"v2-lite-tiny", "q4_k_m", 320, 4e-2},
+                                           Case{"v3-tiny-k", "q8_0", 300, 4e-2, "3500K"}),
                          [](const auto& info) {
-                           std::string n = info.param.model + "_" + info.param.type;
+                           std::string n = info.param.model + "_" + info.param.type + (info.param.split.empty() ? "" : "_split");
                            std::replace(n.begin(), n.end(), '-', '_');
                            return n;
                          });

