@@ -6,6 +6,7 @@
 #include "io/gguf_parts.h"
 #include "io/gguf_vocab.h"
 #include "tokenizer/bpe.h"
+#include "tokenizer/utf8.h"
 
 namespace seek {
 namespace {
@@ -72,6 +73,12 @@ Result<Tokenizer> tokenizer_from_gguf(const GgufFile& f) {
     return bad(f, fmt::format("{} tokens, more than seek's limit {}", tokens.size(), Bpe::kMaxId + 1));
   }
   SEEK_ASSIGN_OR_RETURN(std::vector<int64_t> types, token_types(f, tokens.size()));
+  // The vocabulary becomes JSON values, which must be UTF-8 (as GGUF strings are meant to be).
+  for (const auto& [key, list] : {std::pair{"tokenizer.ggml.tokens", &tokens}, {"tokenizer.ggml.merges", &merges_kv->strings}}) {
+    for (size_t i = 0; i < list->size(); ++i) {
+      if (!utf8::is_valid((*list)[i])) return bad(f, fmt::format("{}[{}] is not valid UTF-8", key, i));
+    }
+  }
 
   // Every token stays in the BPE vocabulary under its id (HF gives an added token the id its
   // text has there); control and user-defined ones are also added tokens, matched before BPE.
@@ -101,6 +108,7 @@ Result<Tokenizer> tokenizer_from_gguf(const GgufFile& f) {
   SEEK_ASSIGN_OR_RETURN(bool add_bos, f.get_bool_or("tokenizer.ggml.add_bos_token", !bos.empty()));
   SEEK_ASSIGN_OR_RETURN(bool add_eos, f.get_bool_or("tokenizer.ggml.add_eos_token", false));
   SEEK_ASSIGN_OR_RETURN(std::string chat_template, f.get_string_or("tokenizer.chat_template", ""));
+  if (!utf8::is_valid(chat_template)) return bad(f, "tokenizer.chat_template is not valid UTF-8");
   Json config = {{"add_bos_token", add_bos}, {"add_eos_token", add_eos}};
   if (!bos.empty()) config["bos_token"] = bos;
   if (!eos.empty()) config["eos_token"] = eos;

@@ -134,6 +134,10 @@ TEST(GgufTokenizer, BadMetadataIsAClearError) {
                "tokenizer.ggml.token_type has 3 entries, tokenizer.ggml.tokens 300");
   expect_error([](GgufWriter& w) { w.set("tokenizer.ggml.bos_token_id", gguf_u32(300)); },
                "tokenizer.ggml.bos_token_id is 300, past the 300 tokens");
+  expect_error([](GgufWriter& w) { w.set("tokenizer.chat_template", gguf_string("{{ bos_token }}\xff")); },
+               "tokenizer.chat_template is not valid UTF-8");
+  expect_error([](GgufWriter& w) { w.set("tokenizer.ggml.merges", gguf_string_array({"a b", "\xa0 c"})); },
+               "tokenizer.ggml.merges[1] is not valid UTF-8");
   expect_error([](GgufWriter& w) { w.set("tokenizer.ggml.merges", gguf_u32(3)); },
                "tokenizer.ggml.merges");
   expect_error([](GgufWriter& w) { w.set("tokenizer.ggml.merges", gguf_string_array({"Ġ zz"})); }, "zz");
