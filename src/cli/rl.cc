@@ -89,7 +89,7 @@ int run_eval(const EvalArgs& a) {
 void add_eval(CLI::App& app, RunFn* run) {
   auto* cmd = app.add_subcommand("eval", "Held-out pass@1 of a model on a verifiable task (R1-Zero prompt)");
   auto a = std::make_shared<EvalArgs>();
-  cmd->add_option("MODEL", a->model, "Hugging Face model directory")->required();
+  cmd->add_option("MODEL", a->model, "Hugging Face model directory or .gguf file")->required();
   cmd->add_option("--task", a->task, "Task spec: JSON text or a JSON file, e.g. '{\"type\": \"arithmetic\"}'")->required();
   cmd->add_option("--problems", a->eval.problems, "Distinct problems")->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
   cmd->add_option("--samples", a->eval.samples, "Responses per problem (pass@1 is their mean accuracy)")->check(CLI::Range(int64_t{1}, int64_t{1} << 16));

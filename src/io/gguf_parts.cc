@@ -55,7 +55,10 @@ std::optional<GgufSplitName> parse_gguf_split_path(const std::string& path) {
   if (!count || dash == std::string_view::npos) return std::nullopt;
   const std::optional<int> index = digits(s.substr(dash + 1, of - dash - 1));
   if (!index || *index < 1 || *index > *count) return std::nullopt;
-  return GgufSplitName{std::string(s.substr(0, dash)), *index, *count};
+  GgufSplitName name{std::string(s.substr(0, dash)), *index, *count};
+  // Only the exact spelling the siblings are looked up by (llama.cpp's %05d).
+  if (gguf_split_path(name.prefix, name.index, name.count) != path) return std::nullopt;
+  return name;
 }
 
 Result<GgufParts> GgufParts::of(GgufFile file) {
@@ -68,6 +71,18 @@ Result<GgufParts> GgufParts::of(GgufFile file) {
   p.files_.push_back(std::make_shared<GgufFile>(std::move(file)));
   SEEK_RETURN_IF_ERROR(p.index());
   return p;
+}
+
+Result<GgufFile> GgufParts::open_first(const std::string& path) {
+  SEEK_ASSIGN_OR_RETURN(GgufFile given, GgufFile::open(path));
+  SEEK_ASSIGN_OR_RETURN(SplitKeys k, split_keys(given));
+  if (k.no == 0) return given;
+  const std::optional<GgufSplitName> name = parse_gguf_split_path(path);
+  if (!name || static_cast<uint64_t>(name->index) != k.no + 1) {
+    return bad(path, fmt::format("part {} of a split GGUF of {} files, but not named PREFIX-{:05d}-of-{:05d}.gguf, so "
+                                 "the first part cannot be found", k.no + 1, k.count, k.no + 1, k.count));
+  }
+  return GgufFile::open(gguf_split_path(name->prefix, 1, name->count));
 }
 
 Result<GgufParts> GgufParts::open(const std::string& path) {
@@ -89,7 +104,8 @@ Result<GgufParts> GgufParts::open(const std::string& path) {
       continue;
     }
     const std::string part = gguf_split_path(name->prefix, i, name->count);
-    if (!std::filesystem::exists(part)) {
+    std::error_code ec;
+    if (!std::filesystem::exists(part, ec)) {
       return Status::not_found(fmt::format("[gguf_parts] '{}': part {} of the {} parts of '{}' is missing", part, i,
                                            name->count, path));
     }

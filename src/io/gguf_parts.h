@@ -23,7 +23,8 @@ namespace seek {
 // "PREFIX-0000K-of-0000N.gguf" (K from 1), as llama.cpp names parts.
 std::string gguf_split_path(const std::string& prefix, int index, int count);
 
-// The prefix, part index (from 1) and count of a path named like a part, else nullopt.
+// The prefix, part index (from 1) and count of a path named exactly as gguf_split_path names
+// parts, else nullopt.
 struct GgufSplitName {
   std::string prefix;
   int index = 0, count = 0;
@@ -41,6 +42,9 @@ class GgufParts {
   static Result<GgufParts> open(const std::string& path);
   // One parsed file (tests, fuzzing); a split part alone is an error.
   static Result<GgufParts> of(GgufFile file);
+  // The part with the model's metadata, for readers of metadata alone (the tokenizer): `path`
+  // itself unless it is a later part.
+  static Result<GgufFile> open_first(const std::string& path);
 
   // The file with the model's metadata (the first part).
   const GgufFile& meta() const { return *files_.front(); }
@@ -51,6 +55,7 @@ class GgufParts {
   Tensor view(const TensorRef& t) const { return t.file->view(*t.info); }
 
  private:
+  GgufParts() = default;
   Status index();
 
   std::vector<std::shared_ptr<GgufFile>> files_;  // shared: views stay valid while a copy lives

@@ -252,6 +252,12 @@ Result<VocabExport> add_vocab_metadata(const std::string& dir, int64_t vocab_siz
         }
         content = std::move(spaced);
       }
+      // HF gives an added token whose text the vocabulary has that token's id, whatever its
+      // "id" says; writing it at both would spell one text twice.
+      if (const auto known = id_of.find(content); known != id_of.end()) {
+        types[known->second] = special ? kControl : kUserDefined;
+        continue;
+      }
       SEEK_RETURN_IF_ERROR(place(content, a["id"], special ? kControl : kUserDefined));
     }
   }

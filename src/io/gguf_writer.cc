@@ -163,7 +163,10 @@ std::vector<size_t> GgufWriter::split_points(uint64_t max_part_bytes) const {
   uint64_t part = 0;
   for (size_t i = 0; i < tensors_.size(); ++i) {
     const uint64_t bytes = align_up(tensors_[i].nbytes);
-    if (part > 0 && part + bytes > max_part_bytes) starts.push_back(i), part = 0;
+    if (part > 0 && part + bytes > max_part_bytes) {
+      starts.push_back(i);
+      part = 0;
+    }
     part += bytes;
   }
   return starts;

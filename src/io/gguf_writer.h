@@ -49,6 +49,8 @@ class GgufWriter {
   // carries the metadata. Every part gets split.no/split.count/split.tensors.count. Returns the
   // paths; on failure no part is left behind.
   Result<std::vector<std::string>> write_split(const std::string& prefix, uint64_t max_part_bytes) const;
+  // How many parts write_split would write.
+  size_t num_parts(uint64_t max_part_bytes) const { return split_points(max_part_bytes).size(); }
 
  private:
   struct PendingTensor {

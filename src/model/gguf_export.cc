@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <filesystem>
 
 #include "io/gguf_writer.h"
 #include "model/gguf_config.h"
@@ -176,9 +177,14 @@ Result<GgufExportReport> export_gguf(const Model& m, const std::string& path, co
     SEEK_RETURN_IF_ERROR(plan.add(spec));
   }
   report.file_bytes = w.file_size();
-  if (o.split_max_bytes > 0 && report.file_bytes > o.split_max_bytes) {
+  if (o.split_max_bytes > 0 && w.num_parts(o.split_max_bytes) > 1) {
     const std::string prefix = path.ends_with(".gguf") ? path.substr(0, path.size() - 5) : path;
     SEEK_ASSIGN_OR_RETURN(report.files, w.write_split(prefix, o.split_max_bytes));
+    report.file_bytes = 0;
+    for (const std::string& f : report.files) {
+      std::error_code ec;
+      report.file_bytes += std::filesystem::file_size(f, ec);
+    }
   } else {
     SEEK_RETURN_IF_ERROR(w.write(path));
     report.files = {path};

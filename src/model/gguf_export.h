@@ -57,7 +57,7 @@ struct GgufExportReport {
   std::vector<std::string> notes;  // what llama.cpp will do differently or cannot do
   VocabExport vocab;
   std::map<std::string, int64_t> tensors_by_type;  // "Q8_0" -> count
-  uint64_t file_bytes = 0;
+  uint64_t file_bytes = 0;  // all parts together
   std::vector<std::string> files;  // written: `path`, or the parts
 };
 

@@ -3,9 +3,9 @@
 #include <filesystem>
 #include <vector>
 
+#include "io/gguf.h"
 #include "kernels/ref.h"
 #include "model/attention.h"
-#include "io/gguf.h"
 #include "model/gguf_model.h"
 #include "model/moe.h"
 

@@ -8,6 +8,7 @@
 #include "rl/jsonl.h"
 #include "rl/policy.h"
 #include "rl/reward.h"
+#include "tokenizer/gguf_tokenizer.h"
 
 namespace seek::rl {
 
@@ -16,7 +17,7 @@ Result<DistillSummary> distill_traces(const std::string& teacher_dir, const Task
   const auto t0 = std::chrono::steady_clock::now();
   DistillSummary s;
   SEEK_ASSIGN_OR_RETURN(Model m, Model::load(teacher_dir));
-  SEEK_ASSIGN_OR_RETURN(Tokenizer tok, Tokenizer::load(teacher_dir));
+  SEEK_ASSIGN_OR_RETURN(Tokenizer tok, load_model_tokenizer(teacher_dir));
   ThreadPool pool(o.threads);
   SEEK_ASSIGN_OR_RETURN(Engines engines, make_engines(std::make_shared<const Model>(std::move(m)), pool.num_threads()));
   const std::vector<Problem> problems = distinct_problems(task, Split::kTrain, o.problems);

@@ -5,7 +5,6 @@
 
 #include "io/gguf_parts.h"
 #include "io/gguf_vocab.h"
-#include "tokenizer/bpe.h"
 #include "tokenizer/utf8.h"
 
 namespace seek {
@@ -13,6 +12,8 @@ namespace {
 
 // llama.cpp's token types (llama_token_type) that become added tokens.
 constexpr int64_t kControl = 3, kUserDefined = 4;
+constexpr size_t kMaxEntries = size_t{1} << 22;
+constexpr size_t kMaxTextBytes = size_t{256} << 20;
 
 Status bad(const GgufFile& f, const std::string& msg) {
   return Status::corruption(fmt::format("[gguf_tokenizer] '{}': {}", f.source(), msg));
@@ -69,8 +70,18 @@ Result<Tokenizer> tokenizer_from_gguf(const GgufFile& f) {
   SEEK_ASSIGN_OR_RETURN(const GgufValue* tokens_kv, f.get_array("tokenizer.ggml.tokens", GgufType::kString));
   SEEK_ASSIGN_OR_RETURN(const GgufValue* merges_kv, f.get_array("tokenizer.ggml.merges", GgufType::kString));
   const std::vector<std::string>& tokens = tokens_kv->strings;
-  if (static_cast<int64_t>(tokens.size()) > Bpe::kMaxId + 1) {
-    return bad(f, fmt::format("{} tokens, more than seek's limit {}", tokens.size(), Bpe::kMaxId + 1));
+  // The rebuilt JSON costs several times the strings' bytes: bound it before building it
+  // (DeepSeek-V3: 129280 tokens, 127741 merges, ~2 MB).
+  if (tokens.size() > kMaxEntries || merges_kv->size() > kMaxEntries) {
+    return bad(f, fmt::format("{} tokens and {} merges, more than seek reads ({} each)", tokens.size(), merges_kv->size(),
+                              kMaxEntries));
+  }
+  size_t text_bytes = 0;
+  for (const std::vector<std::string>* list : {&tokens, &merges_kv->strings}) {
+    for (const std::string& t : *list) text_bytes += t.size();
+  }
+  if (text_bytes > kMaxTextBytes) {
+    return bad(f, fmt::format("tokens and merges hold {} bytes of text, more than seek reads ({})", text_bytes, kMaxTextBytes));
   }
   SEEK_ASSIGN_OR_RETURN(std::vector<int64_t> types, token_types(f, tokens.size()));
   // The vocabulary becomes JSON values, which must be UTF-8 (as GGUF strings are meant to be).
@@ -105,7 +116,7 @@ Result<Tokenizer> tokenizer_from_gguf(const GgufFile& f) {
 
   SEEK_ASSIGN_OR_RETURN(std::string bos, special_text(f, "tokenizer.ggml.bos_token_id", tokens));
   SEEK_ASSIGN_OR_RETURN(std::string eos, special_text(f, "tokenizer.ggml.eos_token_id", tokens));
-  SEEK_ASSIGN_OR_RETURN(bool add_bos, f.get_bool_or("tokenizer.ggml.add_bos_token", !bos.empty()));
+  SEEK_ASSIGN_OR_RETURN(bool add_bos, f.get_bool_or("tokenizer.ggml.add_bos_token", false));
   SEEK_ASSIGN_OR_RETURN(bool add_eos, f.get_bool_or("tokenizer.ggml.add_eos_token", false));
   SEEK_ASSIGN_OR_RETURN(std::string chat_template, f.get_string_or("tokenizer.chat_template", ""));
   if (!utf8::is_valid(chat_template)) return bad(f, "tokenizer.chat_template is not valid UTF-8");
@@ -119,9 +130,10 @@ Result<Tokenizer> tokenizer_from_gguf(const GgufFile& f) {
 
 Result<Tokenizer> load_model_tokenizer(const std::string& path) {
   namespace fs = std::filesystem;
-  if (!fs::is_regular_file(path) || !is_gguf_path(path)) return Tokenizer::load(path);
-  SEEK_ASSIGN_OR_RETURN(GgufParts parts, GgufParts::open(path));  // metadata is in the first part
-  if (parts.meta().has("tokenizer.ggml.tokens")) return tokenizer_from_gguf(parts.meta());
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec) || !is_gguf_path(path)) return Tokenizer::load(path);
+  SEEK_ASSIGN_OR_RETURN(GgufFile first, GgufParts::open_first(path));  // metadata is in the first part
+  if (first.has("tokenizer.ggml.tokens")) return tokenizer_from_gguf(first);
   const fs::path dir = fs::path(path).parent_path();
   return Tokenizer::load(dir.empty() ? "." : dir.string());
 }

@@ -9,8 +9,8 @@
 //                               normal, as llama.cpp reads such a file
 //   tokenizer.ggml.merges       model.merges
 //   tokenizer.ggml.{bos,eos}_token_id, add_{bos,eos}_token, tokenizer.chat_template
-//                               tokenizer_config.json (add_bos_token defaults to true when a
-//                               bos id is given, add_eos_token to false)
+//                               tokenizer_config.json (add_*_token default to false, as
+//                               llama.cpp reads DeepSeek files; converters write them)
 #pragma once
 
 #include <string>
@@ -22,8 +22,9 @@
 namespace seek {
 
 // Fails, naming the file and key, on a missing or non-"gpt2" model, a pre-tokenizer seek does
-// not implement, array lengths that disagree, a token text used twice, or a bos/eos id past
-// the vocabulary.
+// not implement, array lengths that disagree, a token text used twice (HF's tokenizer.json
+// cannot hold that; llama.cpp's lookup keeps the last), text that is not UTF-8, more than 4M
+// tokens or merges or 256 MB of their text, or a bos/eos id past the vocabulary.
 Result<Tokenizer> tokenizer_from_gguf(const GgufFile& f);
 
 // The tokenizer of a model path as seek's commands take it: a directory's tokenizer.json; a

@@ -50,7 +50,7 @@ TEST(GgufParts, NamesPartsAsLlamaCppDoes) {
   EXPECT_EQ(n->index, 2);
   EXPECT_EQ(n->count, 9);
   for (const char* not_a_part : {"/m/model.gguf", "/m/x-00010-of-00009.gguf", "/m/x-00000-of-00009.gguf",
-                                 "/m/x-0001-of-0009.gguf", "/m/x-00001-of-00009.bin", "00001-of-00009.gguf"}) {
+                                 "/m/x-0001-of-0009.gguf", "/m/x-000001-of-000009.gguf", "/m/x-00001-of-00009.bin", "00001-of-00009.gguf"}) {
     EXPECT_FALSE(parse_gguf_split_path(not_a_part).has_value()) << not_a_part;
   }
 }

@@ -1,4 +1,4 @@
-// seek's commands on GGUF files: every command that takes a model takes a .gguf file, and a file
+// seek's commands on GGUF files: the commands that run a model take a .gguf file, and a file
 // on its own (no tokenizer.json beside it) is a whole model, tokenizer and chat template
 // included, as it is for llama.cpp.
 #include <filesystem>

@@ -2,6 +2,8 @@
 // renders exactly as the tokenizer.json the metadata was written from (io/gguf_vocab.h), for
 // both pre-tokenizers; bad metadata is a clear error. The same check on DeepSeek-V3's real
 // vocabulary and the whole reference corpus is in reference_test.cc.
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "io/gguf_vocab.h"
@@ -87,11 +89,46 @@ TEST(GgufTokenizer, DeepSeekLlmPreTokenizer) {
   }
   const std::string dir = tiny_dir(j.dump());
   const Tokenizer json = load(dir);
-  const Tokenizer gguf = load(vocab_gguf(dir, json.id_limit(), "deepseek-llm"));
+  const Tokenizer gguf = load(vocab_gguf(dir, json.id_limit()));  // recognised as DeepSeek-LLM's
+  EXPECT_EQ(*GgufFile::open(dir + "/vocab.gguf")->get_string("tokenizer.ggml.pre"), "deepseek-llm");
   expect_same(json, gguf);
+  // The letters NFC would change (and so put ranges out of order) keep their code points.
+  for (const char* letter : {"\u1F7D", "\u1FBE", "\u1FD3", "\u1FDB", "\u2126", "\u212A"}) {
+    EXPECT_NE(splits[1].find(letter), std::string::npos) << letter;
+  }
   const Tokenizer v3 = load(vocab_gguf(tiny_dir(), json.id_limit()));
   EXPECT_EQ(gguf.encode("1212")->size(), 2u);  // "12" "12"
   EXPECT_EQ(v3.encode("1212")->size(), 3u);    // "121" -> "12" "1", then "2"
+}
+
+// An added token spelled like a vocabulary token takes that token's id in HF, whatever its "id"
+// says; the GGUF vocabulary keeps one id per text, so the file reads back.
+TEST(GgufTokenizer, AddedTokenSpelledLikeAVocabularyToken) {
+  Json j = *parse_json(testing::tiny_tokenizer_json(), "tiny");
+  const int64_t the = j["model"]["vocab"]["Ġthe"].get<int64_t>();
+  j["added_tokens"].push_back({{"id", 7}, {"content", "Ġthe"}, {"single_word", false}, {"lstrip", false}, {"rstrip", false},
+                               {"normalized", false}, {"special", false}});
+  const std::string dir = tiny_dir(j.dump());
+  const Tokenizer json = load(dir);
+  const Tokenizer gguf = load(vocab_gguf(dir, json.id_limit()));
+  EXPECT_EQ(*gguf.token_to_id("Ġthe"), the);
+  EXPECT_EQ(*gguf.decode(std::vector<int32_t>{7}), *json.decode(std::vector<int32_t>{7}));
+  expect_same(json, gguf);
+}
+
+// A split model's tokenizer comes from its first part, whichever part is named.
+TEST(GgufTokenizer, SplitModelReadsTheFirstPart) {
+  const std::string dir = tiny_dir();
+  GgufWriter w;
+  ASSERT_TRUE(add_vocab_metadata(dir, 300, "", &w).is_ok());
+  for (const char* name : {"a", "b", "c"}) {
+    ASSERT_TRUE(w.add_tensor(name, DType::kF32, {64}, [](uint8_t* out) { return std::fill_n(out, 256, 0), Status::ok(); }).is_ok());
+  }
+  Result<std::vector<std::string>> parts = w.write_split(dir + "/m", 256);
+  ASSERT_TRUE(parts.is_ok()) << parts.status().to_string();
+  ASSERT_EQ(parts->size(), 3u);
+  std::filesystem::remove((*parts)[1]);  // the tokenizer needs the metadata only
+  expect_same(load(dir), load((*parts)[2]));
 }
 
 TEST(GgufTokenizer, PlaceholderVocabularyRoundTripsText) {
