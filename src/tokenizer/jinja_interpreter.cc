@@ -103,8 +103,11 @@ Result<std::string> Interpreter::render(const Node& root, Dict globals) {
   scopes_.assign(1, std::move(globals));
   std::string out;
   out_ = &out;
-  SEEK_ASSIGN_OR_RETURN(Flow flow, exec(root.body));
-  (void)flow;  // a stray break outside a loop just ends the template, as in Jinja
+  const Result<Flow> flow = exec(root.body);  // a stray break outside a loop just ends the template, as in Jinja
+  for (const auto& [dict, ns] : written_namespaces_) ns.mutable_namespace().items.clear();
+  written_namespaces_.clear();
+  scopes_.clear();
+  if (!flow.is_ok()) return flow.status();
   return out;
 }
 
@@ -186,6 +189,7 @@ Status Interpreter::exec_set(const Node& n, Value v) {
                                                   "have settable attributes)", n.attr, n.targets[0], target.type_name()));
     }
     target.mutable_namespace().set(n.attr, std::move(v));
+    written_namespaces_.emplace(&target.mutable_namespace(), target);
     return Status::ok();
   }
   if (n.targets.size() == 1) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
@@ -51,6 +52,10 @@ class Interpreter {
   std::string_view source_;
   RenderLimits limits_;
   std::vector<Dict> scopes_;  // [0] holds the globals and top-level sets
+  // Namespaces a `set ns.attr` wrote to. Values share containers by reference counting, so
+  // `set ns.me = ns` (or a longer loop) is a cycle no count frees; render() empties these
+  // when it ends, which breaks every such cycle (only an assignment can close one).
+  std::unordered_map<const Dict*, Value> written_namespaces_;
   std::string* out_ = nullptr;
   int64_t steps_ = 0;
   int call_depth_ = 0;
