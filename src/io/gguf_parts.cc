@@ -61,6 +61,22 @@ std::optional<GgufSplitName> parse_gguf_split_path(const std::string& path) {
   return name;
 }
 
+namespace {
+
+// The name of part `no` + 1 of `count`, or an error: the other parts are found by it.
+Result<GgufSplitName> part_name(const std::string& path, uint64_t no, uint64_t count) {
+  const std::optional<GgufSplitName> name = parse_gguf_split_path(path);
+  if (!name || static_cast<uint64_t>(name->count) != count || static_cast<uint64_t>(name->index) != no + 1) {
+    return bad(path, fmt::format("part {} of a split GGUF of {} files (split.no, split.count), but not named "
+                                 "PREFIX-{:05d}-of-{:05d}.gguf, so the other parts cannot be found; keep the names "
+                                 "llama.cpp's gguf-split gave the parts",
+                                 no + 1, count, no + 1, count));
+  }
+  return *name;
+}
+
+}  // namespace
+
 Result<GgufParts> GgufParts::of(GgufFile file) {
   SEEK_ASSIGN_OR_RETURN(SplitKeys k, split_keys(file));
   if (k.count > 1) {
@@ -77,43 +93,33 @@ Result<GgufFile> GgufParts::open_first(const std::string& path) {
   SEEK_ASSIGN_OR_RETURN(GgufFile given, GgufFile::open(path));
   SEEK_ASSIGN_OR_RETURN(SplitKeys k, split_keys(given));
   if (k.no == 0) return given;
-  const std::optional<GgufSplitName> name = parse_gguf_split_path(path);
-  if (!name || static_cast<uint64_t>(name->index) != k.no + 1) {
-    return bad(path, fmt::format("part {} of a split GGUF of {} files, but not named PREFIX-{:05d}-of-{:05d}.gguf, so "
-                                 "the first part cannot be found", k.no + 1, k.count, k.no + 1, k.count));
-  }
-  return GgufFile::open(gguf_split_path(name->prefix, 1, name->count));
+  SEEK_ASSIGN_OR_RETURN(GgufSplitName name, part_name(path, k.no, k.count));
+  return GgufFile::open(gguf_split_path(name.prefix, 1, name.count));
 }
 
 Result<GgufParts> GgufParts::open(const std::string& path) {
   SEEK_ASSIGN_OR_RETURN(GgufFile given, GgufFile::open(path));
   SEEK_ASSIGN_OR_RETURN(SplitKeys k, split_keys(given));
   if (k.count == 1) return of(std::move(given));
-  const std::optional<GgufSplitName> name = parse_gguf_split_path(path);
-  if (!name || static_cast<uint64_t>(name->count) != k.count || static_cast<uint64_t>(name->index) != k.no + 1) {
-    return bad(path, fmt::format("part {} of a split GGUF of {} files (split.no, split.count), but not named "
-                                 "PREFIX-{:05d}-of-{:05d}.gguf, so the other parts cannot be found; keep the names "
-                                 "llama.cpp's gguf-split gave the parts",
-                                 k.no + 1, k.count, k.no + 1, k.count));
-  }
+  SEEK_ASSIGN_OR_RETURN(GgufSplitName name, part_name(path, k.no, k.count));
   GgufParts p;
   auto shared_given = std::make_shared<GgufFile>(std::move(given));
-  for (int i = 1; i <= name->count; ++i) {
-    if (i == name->index) {
+  for (int i = 1; i <= name.count; ++i) {
+    if (i == name.index) {
       p.files_.push_back(shared_given);
       continue;
     }
-    const std::string part = gguf_split_path(name->prefix, i, name->count);
+    const std::string part = gguf_split_path(name.prefix, i, name.count);
     std::error_code ec;
     if (!std::filesystem::exists(part, ec)) {
       return Status::not_found(fmt::format("[gguf_parts] '{}': part {} of the {} parts of '{}' is missing", part, i,
-                                           name->count, path));
+                                           name.count, path));
     }
     SEEK_ASSIGN_OR_RETURN(GgufFile f, GgufFile::open(part));
     SEEK_ASSIGN_OR_RETURN(SplitKeys pk, split_keys(f));
     if (pk.count != k.count || pk.no + 1 != static_cast<uint64_t>(i)) {
       return bad(part, fmt::format("split.no {} and split.count {}, expected {} and {} from its name", pk.no, pk.count,
-                                   i - 1, name->count));
+                                   i - 1, name.count));
     }
     p.files_.push_back(std::make_shared<GgufFile>(std::move(f)));
   }

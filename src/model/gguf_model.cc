@@ -48,7 +48,8 @@ class GgufBinder {
                        gguf_name, spec.name);
   }
 
-  Result<const GgufTensorInfo*> find(const std::string& gguf_name, const WeightSpec& spec, const Shape& want) {
+  // The tensor's view, checked against `want`.
+  Result<Tensor> find(const std::string& gguf_name, const WeightSpec& spec, const Shape& want) {
     const std::optional<GgufParts::TensorRef> ref = f_.find_tensor(gguf_name);
     const GgufTensorInfo* t = ref ? ref->info : nullptr;
     if (t == nullptr) {
@@ -60,10 +61,8 @@ class GgufBinder {
                                             shape_string(t->shape), shape_string(want)));
     }
     used_.insert(gguf_name);
-    return t;
+    return f_.view(*ref);
   }
-
-  Tensor view(const std::string& gguf_name) const { return f_.view(*f_.find_tensor(gguf_name)); }
 
   Status bind_whole(const WeightSpec& spec, const std::string& name, const GgufConfig& gc) {
     if (!f_.find_tensor(name)) {
@@ -73,18 +72,16 @@ class GgufBinder {
         return Status::ok();
       }
     }
-    SEEK_RETURN_IF_ERROR(find(name, spec, spec.shape).status());
-    *spec.slot = view(name);
+    SEEK_ASSIGN_OR_RETURN(*spec.slot, find(name, spec, spec.shape));
     return Status::ok();
   }
 
   // Slice e of a stacked (E, rows, cols) tensor is the contiguous run of its rows.
   Status bind_expert(const WeightSpec& spec, const GgufLocation& loc) {
     const int64_t E = m_->config.n_routed_experts;
-    SEEK_ASSIGN_OR_RETURN(const GgufTensorInfo* t, find(loc.name, spec, {E, spec.shape[0], spec.shape[1]}));
-    Tensor v = view(loc.name);
+    SEEK_ASSIGN_OR_RETURN(Tensor v, find(loc.name, spec, {E, spec.shape[0], spec.shape[1]}));
     v.shape = spec.shape;
-    v.data += static_cast<size_t>(loc.expert * dtype_bytes(t->dtype, spec.shape[0] * spec.shape[1]));
+    v.data += static_cast<size_t>(loc.expert * dtype_bytes(v.dtype, spec.shape[0] * spec.shape[1]));
     *spec.slot = v;
     return Status::ok();
   }
@@ -96,18 +93,16 @@ class GgufBinder {
       // Files with both forms (early MLA converters) carry the split pair redundantly.
       if (f_.find_tensor(loc.k_b_name)) used_.insert(loc.k_b_name);
       if (f_.find_tensor(loc.v_b_name)) used_.insert(loc.v_b_name);
-      SEEK_RETURN_IF_ERROR(find(loc.name, spec, spec.shape).status());
-      *spec.slot = view(loc.name);
+      SEEK_ASSIGN_OR_RETURN(*spec.slot, find(loc.name, spec, spec.shape));
       return Status::ok();
     }
     if (!f_.find_tensor(loc.k_b_name)) {
       return Status::not_found(fmt::format("[gguf_model] '{}': neither '{}' nor '{}' + '{}' (Hugging Face '{}') is present",
                                            f_.meta().source(), loc.name, loc.k_b_name, loc.v_b_name, spec.name));
     }
-    SEEK_RETURN_IF_ERROR(find(loc.k_b_name, spec, {H, Rkv, Dn}).status());
-    SEEK_RETURN_IF_ERROR(find(loc.v_b_name, spec, {H, Dv, Rkv}).status());
+    SEEK_ASSIGN_OR_RETURN(Tensor k, find(loc.k_b_name, spec, {H, Rkv, Dn}));
+    SEEK_ASSIGN_OR_RETURN(Tensor v, find(loc.v_b_name, spec, {H, Dv, Rkv}));
     // Dequantize both as 2-D row sets: k_b (H*Rkv, Dn), v_b (H*Dv, Rkv).
-    Tensor k = view(loc.k_b_name), v = view(loc.v_b_name);
     k.shape = {H * Rkv, Dn};
     v.shape = {H * Dv, Rkv};
     const std::vector<float> kf = dequantize(k), vf = dequantize(v);
