@@ -115,16 +115,26 @@ void bf16_gemm(const GemmArgs& a, int64_t n0, int64_t n1, Pack pack) {
         _tile_zero(1);
         _tile_zero(2);
         _tile_zero(3);
-        for (int64_t c = 0; c < chunks; ++c) {
-          for (int64_t l = (g / 2 * chunks + c) * per, e = std::min(lines, l + per); l < e; ++l) _mm_prefetch(next + 64 * l, _MM_HINT_T1);
-          _tile_loadd(4, w0 + c * 512, 64);
-          _tile_loadd(6, x0 + c * 512, 64);
-          _tile_dpbf16ps(0, 4, 6);
-          _tile_loadd(7, x0 + group + c * 512, 64);
-          _tile_dpbf16ps(1, 4, 7);
-          _tile_loadd(5, w0 + group + c * 512, 64);
-          _tile_dpbf16ps(2, 5, 6);
-          _tile_dpbf16ps(3, 5, 7);
+        if (m0 + 16 < a.M) {
+          for (int64_t c = 0; c < chunks; ++c) {
+            for (int64_t l = (g / 2 * chunks + c) * per, e = std::min(lines, l + per); l < e; ++l) _mm_prefetch(next + 64 * l, _MM_HINT_T1);
+            _tile_loadd(4, w0 + c * 512, 64);
+            _tile_loadd(6, x0 + c * 512, 64);
+            _tile_dpbf16ps(0, 4, 6);
+            _tile_loadd(7, x0 + group + c * 512, 64);
+            _tile_dpbf16ps(1, 4, 7);
+            _tile_loadd(5, w0 + group + c * 512, 64);
+            _tile_dpbf16ps(2, 5, 6);
+            _tile_dpbf16ps(3, 5, 7);
+          }
+        } else {  // one token tile left (an expert's odd 16 tokens): half the products
+          for (int64_t c = 0; c < chunks; ++c) {
+            _tile_loadd(4, w0 + c * 512, 64);
+            _tile_loadd(6, x0 + c * 512, 64);
+            _tile_dpbf16ps(0, 4, 6);
+            _tile_loadd(5, w0 + group + c * 512, 64);
+            _tile_dpbf16ps(2, 5, 6);
+          }
         }
         store_block(a, m0, n + 16 * g, rows - 16 * g);
       }
