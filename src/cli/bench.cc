@@ -18,6 +18,9 @@
 namespace seek::cli {
 namespace {
 
+// Prompt tokens per prefill forward step.
+constexpr int64_t kPrefillStep = 512;
+
 struct BenchCommand {
   std::string model;
   std::string synthetic;
@@ -90,8 +93,8 @@ int run_bench(const BenchCommand& b) {
   Sequence seq(c, b.prompt + b.gen + 1, *cache);
   std::vector<float> logits(c.vocab_size);
   const double t0 = now();
-  for (int64_t i = 0; i < b.prompt; i += 512) {
-    const Step step{&seq, std::span(prompt).subspan(i, std::min<int64_t>(512, b.prompt - i))};
+  for (int64_t i = 0; i < b.prompt; i += kPrefillStep) {
+    const Step step{&seq, std::span(prompt).subspan(i, std::min(kPrefillStep, b.prompt - i))};
     if (Status s = e.forward({&step, 1}, logits.data()); !s.is_ok()) return fail(s.to_string());
   }
   const double prefill_s = now() - t0;
@@ -128,8 +131,8 @@ int run_bench(const BenchCommand& b) {
   const double decode_bytes = cost.weight_bytes + cache_bytes_per_position * mean_context;
   const double decode_tps = b.gen / decode_s, prefill_tps = b.prompt / prefill_s;
   const double fraction = ideal_s / decode_s, limit = decode_tps / fraction;
-  const double prefill_macs = static_cast<double>(cost.macs) * b.prompt + attention_macs(c, b.prompt / 2) * b.prompt;
-  const double achieved = prefill_macs / prefill_s;
+  const double macs = prefill_macs(cost, c, b.prompt, kPrefillStep, e.options().absorb_max_tokens);
+  const double achieved = macs / prefill_s;
   const std::string name = b.synthetic.empty() ? b.model : "synthetic " + b.synthetic;
   if (b.json) {
     std::printf(R"({"model":"%s","weights":"%s","threads":%d,"isa":"%s","bandwidth_gbs":%.3f,"peak_simd_gmacs":%.1f,)"

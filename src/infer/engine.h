@@ -92,6 +92,7 @@ class Engine {
 
   const ModelConfig& config() const { return model_->config; }
   const PreparedWeights& weights() const { return weights_; }
+  const EngineOptions& options() const { return options_; }
   ThreadPool& pool() { return pool_; }
 
   // Runs every step, appending to the sequences, and writes logits rows (V floats each) in
