@@ -29,7 +29,8 @@ int64_t attention_macs(const ModelConfig& c, int64_t context, bool absorbed);
 // Multiply-accumulates of a prompt of `prompt` tokens run as forward steps of `step` tokens:
 // every matrix but the head for each token, the head once per step (its last token's logits),
 // and causal attention (the token at position p over positions 0..p) in the form the engine
-// picks for the step's length (absorbed up to absorb_max_tokens).
+// picks for the step's length (absorbed up to absorb_max_tokens). Not counted: a naive step
+// after the first also rebuilds the keys and values of the positions cached before it.
 double prefill_macs(const TokenCost& cost, const ModelConfig& c, int64_t prompt, int64_t step, int64_t absorb_max_tokens);
 
 }  // namespace seek
