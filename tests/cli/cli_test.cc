@@ -56,6 +56,12 @@ TEST(Cli, BenchReportsDecodeAgainstProbedBandwidth) {
   const double tps = (*j)["decode_tps"], limit = (*j)["decode_limit_tps"], fraction = (*j)["decode_fraction_of_limit"];
   EXPECT_GT(tps, 0.0);
   EXPECT_NEAR(fraction, tps / limit, 1e-3 * fraction);
+  // Prefill runs 3 times by default: the best run is at least the mean.
+  EXPECT_EQ((*j)["prefill_runs"], 3);
+  const double mean = (*j)["prefill_tps"], best = (*j)["prefill_tps_best"], sd = (*j)["prefill_tps_sd"];
+  EXPECT_GT(mean, 0.0);
+  EXPECT_GE(best, mean);
+  EXPECT_GE(sd, 0.0);
 
   // An 8-bit latent cache reads under half the bytes per cached position (the same context).
   ASSERT_EQ(run_seek({"bench", "--synthetic", "tiny", "--quant", "q8_0", "-t", "2", "--prompt", "16", "--gen", "20",
@@ -72,6 +78,8 @@ TEST(Cli, BenchReportsDecodeAgainstProbedBandwidth) {
   EXPECT_NE(err.find("v9-huge"), std::string::npos) << err;
   EXPECT_EQ(run_seek({"bench", "--synthetic", "tiny", "--quant", "q9_9"}, nullptr, &err), 1);
   EXPECT_NE(err.find("q9_9"), std::string::npos) << err;
+  EXPECT_EQ(run_seek({"bench", "--synthetic", "tiny", "-r", "0"}, nullptr, &err), 2);  // a usage error
+  EXPECT_NE(err.find("repetitions"), std::string::npos) << err;
 }
 
 TEST(Cli, UsageErrorsExitWithTwo) {

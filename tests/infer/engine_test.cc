@@ -52,19 +52,17 @@ std::unique_ptr<Engine> engine(const Fixture& f, QuantScheme q, int64_t absorb_m
   return std::move(e).value();
 }
 
-// Logits at every position: one prefill step, or one token per step.
-std::vector<float> run(Engine& e, const std::vector<int32_t>& tokens, bool incremental, CacheType cache = CacheType::kF32) {
+// Logits at every position, the tokens fed in steps of `step` (the last may be shorter):
+// kOneStep is a single prefill step, 1 is token-by-token decoding.
+constexpr int64_t kOneStep = int64_t{1} << 30;
+std::vector<float> run(Engine& e, const std::vector<int32_t>& tokens, int64_t step, CacheType cache = CacheType::kF32) {
   const int64_t T = static_cast<int64_t>(tokens.size()), V = e.config().vocab_size;
   Sequence seq(e.config(), T, cache);
   std::vector<float> logits(T * V);
-  if (incremental) {
-    for (int64_t t = 0; t < T; ++t) {
-      const Step step{&seq, std::span(tokens.data() + t, 1)};
-      EXPECT_TRUE(e.forward({&step, 1}, &logits[t * V]).is_ok());
-    }
-  } else {
-    const Step step{&seq, tokens, /*all_logits=*/true};
-    EXPECT_TRUE(e.forward({&step, 1}, logits.data()).is_ok());
+  for (int64_t t = 0; t < T; t += step) {
+    const int64_t n = std::min(step, T - t);
+    const Step s{&seq, std::span(tokens.data() + t, n), /*all_logits=*/true};
+    EXPECT_TRUE(e.forward({&s, 1}, &logits[t * V]).is_ok());
   }
   return logits;
 }
@@ -74,16 +72,17 @@ class EngineTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(EngineTest, F32MatchesReferenceInBothAttentionForms) {
   const Fixture f = load(GetParam());
   auto e = engine(f, QuantScheme::kF32);
-  EXPECT_LE(rel_diff(run(*e, f.tokens, false), f.ref), 1e-4) << "naive prefill";
-  EXPECT_LE(rel_diff(run(*e, f.tokens, true), f.ref), 1e-4) << "absorbed decode";
+  EXPECT_LE(rel_diff(run(*e, f.tokens, kOneStep), f.ref), 1e-4) << "naive prefill";
+  EXPECT_LE(rel_diff(run(*e, f.tokens, 1), f.ref), 1e-4) << "absorbed decode";
   auto absorbing = engine(f, QuantScheme::kF32, /*absorb_max=*/1000);
-  EXPECT_LE(rel_diff(run(*absorbing, f.tokens, false), f.ref), 1e-4) << "absorbed prefill";
+  EXPECT_LE(rel_diff(run(*absorbing, f.tokens, kOneStep), f.ref), 1e-4) << "absorbed prefill";
 }
 
 // 300 positions: absorbed attention walks the cache 64 rows at a time in each thread's half
 // and merges the halves' running softmax sums; prefill in one absorbed step also masks whole
-// chunks of later positions for early queries.
-TEST_P(EngineTest, LongContextAbsorbedMatchesReference) {
+// chunks of later positions for early queries. Naive prefill runs in one step, and in steps of
+// 130 tokens whose queries start past cached positions.
+TEST_P(EngineTest, LongContextMatchesReference) {
   const Fixture f = load(GetParam());
   const int64_t T = 300, V = f.model->config.vocab_size;
   std::vector<int32_t> tokens(T);
@@ -92,9 +91,11 @@ TEST_P(EngineTest, LongContextAbsorbedMatchesReference) {
   std::vector<float> ref(T * V);
   ASSERT_TRUE(model_forward(*f.model, tokens, &cache, ref.data()).is_ok());
   auto e = engine(f, QuantScheme::kF32);
-  EXPECT_LE(rel_diff(run(*e, tokens, true), ref), 1e-4) << "absorbed decode";
+  EXPECT_LE(rel_diff(run(*e, tokens, 1), ref), 1e-4) << "absorbed decode";
   auto absorbing = engine(f, QuantScheme::kF32, /*absorb_max=*/1000);
-  EXPECT_LE(rel_diff(run(*absorbing, tokens, false), ref), 1e-4) << "absorbed prefill";
+  EXPECT_LE(rel_diff(run(*absorbing, tokens, kOneStep), ref), 1e-4) << "absorbed prefill";
+  EXPECT_LE(rel_diff(run(*e, tokens, kOneStep), ref), 1e-4) << "naive prefill";
+  EXPECT_LE(rel_diff(run(*e, tokens, 130), ref), 1e-4) << "naive prefill in steps";
 }
 
 // An 8-bit latent cache (rows zero-padded to whole Q8_0 blocks: the tiny models' 40- and
@@ -106,10 +107,10 @@ TEST_P(EngineTest, LongContextAbsorbedMatchesReference) {
 TEST_P(EngineTest, Q8CacheStaysCloseInBothAttentionForms) {
   const Fixture f = load(GetParam());
   auto e = engine(f, QuantScheme::kF32);
-  const double naive = rel_diff(run(*e, f.tokens, false, CacheType::kQ8_0), f.ref);
-  const double decode = rel_diff(run(*e, f.tokens, true, CacheType::kQ8_0), f.ref);
+  const double naive = rel_diff(run(*e, f.tokens, kOneStep, CacheType::kQ8_0), f.ref);
+  const double decode = rel_diff(run(*e, f.tokens, 1, CacheType::kQ8_0), f.ref);
   auto absorbing = engine(f, QuantScheme::kF32, /*absorb_max=*/1000);
-  const double absorbed = rel_diff(run(*absorbing, f.tokens, false, CacheType::kQ8_0), f.ref);
+  const double absorbed = rel_diff(run(*absorbing, f.tokens, kOneStep, CacheType::kQ8_0), f.ref);
   std::printf("q8_0 cache, max |logit error| / max |logit|: naive prefill %.2e, absorbed decode %.2e, absorbed prefill %.2e\n",
               naive, decode, absorbed);
   EXPECT_LE(naive, 5e-2);
@@ -217,7 +218,7 @@ void expect_close(const std::vector<float>& got, const std::vector<float>& ref, 
 TEST_P(EngineTest, AsStoredStaysClose) {
   const Fixture f = load(GetParam());
   auto e = engine(f, QuantScheme::kAsStored);
-  expect_close(run(*e, f.tokens, false), f.ref, f.model->config.vocab_size, 2e-2, "as stored");
+  expect_close(run(*e, f.tokens, kOneStep), f.ref, f.model->config.vocab_size, 2e-2, "as stored");
 }
 
 // Each scheme's kernels against the reference forward on the same rounded weights, prefill
@@ -233,8 +234,8 @@ TEST_P(EngineTest, QuantizedMatchesReferenceOnRoundedWeights) {
     // Prefill rounds activations to bf16 (AMX tiles) or to int8 per 32 values; decode always
     // to int8 per 32 values, as llama.cpp does. In these 64-wide hidden states a block's
     // largest value sets a coarse step for the other 31, hence decode's looser bound.
-    expect_close(run(*quantized, f.tokens, false), naive_ref, V, 2e-2, (name + " prefill").c_str());
-    expect_close(run(*quantized, f.tokens, true), absorbed_ref, V, 1e-1, (name + " decode").c_str());
+    expect_close(run(*quantized, f.tokens, kOneStep), naive_ref, V, 2e-2, (name + " prefill").c_str());
+    expect_close(run(*quantized, f.tokens, 1), absorbed_ref, V, 1e-1, (name + " decode").c_str());
   }
 }
 
@@ -248,7 +249,7 @@ TEST_P(EngineTest, BatchEqualsSeparateRuns) {
   const Step steps[] = {{&sa, a, true}, {&sb, b, true}};
   std::vector<float> logits(Engine::logits_rows(steps) * V);
   ASSERT_TRUE(e->forward(steps, logits.data()).is_ok());
-  const std::vector<float> alone_a = run(*e, a, false), alone_b = run(*e, b, false);
+  const std::vector<float> alone_a = run(*e, a, kOneStep), alone_b = run(*e, b, kOneStep);
   EXPECT_LE(rel_diff(std::vector<float>(logits.begin(), logits.begin() + alone_a.size()), alone_a), 1e-5);
   EXPECT_LE(rel_diff(std::vector<float>(logits.begin() + alone_a.size(), logits.end()), alone_b), 1e-5);
 }
