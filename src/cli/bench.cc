@@ -14,6 +14,7 @@
 #include "infer/engine.h"
 #include "kernels/matmul.h"
 #include "kernels/peak.h"
+#include "kernels/vec.h"
 #include "model/synthetic.h"
 
 namespace seek::cli {
@@ -123,7 +124,7 @@ int run_bench(const BenchCommand& b) {
     const int64_t g1 = std::min(b.gen, g0 + kSegment);
     const double t1 = now();
     for (int64_t g = g0; g < g1; ++g) {
-      const int32_t next = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+      const int32_t next = static_cast<int32_t>(vec::argmax(logits.data(), c.vocab_size));  // greedy, as generate's
       const Step step{seq.get(), std::span(&next, 1)};
       if (Status s = e.forward({&step, 1}, logits.data()); !s.is_ok()) return fail(s.to_string());
     }

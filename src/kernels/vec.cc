@@ -30,9 +30,13 @@ inline float exp_inline(float x) {
   return p * std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23);
 }
 
+// e^x, exactly 0 below -87 (where e^x is under float's normal range), so a -inf logit or
+// score weighs nothing.
+inline float exp_or_zero(float x) { return x < -87.0f ? 0.0f : exp_inline(x); }
+
 }  // namespace
 
-float exp(float x) { return x < -87.0f ? 0.0f : exp_inline(x); }
+float exp(float x) { return exp_or_zero(x); }
 
 SEEK_VECTOR_CLONES float dot(const float* a, const float* b, int64_t n) {
   float acc[kLanes] = {};
@@ -102,6 +106,57 @@ template <int64_t MT>
 SEEK_VECTOR_CLONES void add_matmul(float* out, int64_t ldo, const float* a, int64_t lda, const float* b, int64_t ldb,
                                    int64_t M, int64_t J, int64_t N) {
   add_matmul_blocked(out, ldo, a, lda, b, ldb, M, J, N);
+}
+
+SEEK_VECTOR_CLONES int64_t count_at_least(const float* x, const float* w, int64_t n, float floor, double* mass) {
+  const Lanes f = Lanes{} + floor, one = Lanes{} + 1.0f, zero = {};
+  Lanes counts = {}, sums = {};  // a lane counts exactly up to 2^24 hits
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    Lanes v, p;
+    std::memcpy(&v, x + i, sizeof v);
+    std::memcpy(&p, w + i, sizeof p);
+    const auto in = v >= f;
+    counts += in ? one : zero;
+    sums += in ? p : zero;
+  }
+  int64_t count = 0;
+  double sum = 0;
+  for (; i < n; ++i) {
+    if (x[i] >= floor) ++count, sum += w[i];
+  }
+  for (int l = 0; l < kLanes; ++l) count += static_cast<int64_t>(counts[l]), sum += sums[l];
+  *mass = sum;
+  return count;
+}
+
+SEEK_VECTOR_CLONES int64_t argmax(const float* x, int64_t n) {
+  // The largest value: a maximum per lane, then theirs. `v > top ? v : top` is one vmaxps and
+  // never takes a NaN.
+  Lanes top = Lanes{} + x[0];
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    Lanes v;
+    std::memcpy(&v, x + i, sizeof v);
+    top = v > top ? v : top;
+  }
+  float m = x[0];
+  for (; i < n; ++i) m = x[i] > m ? x[i] : m;
+  for (int l = 0; l < kLanes; ++l) m = top[l] > m ? top[l] : m;
+  // Its first index: whole blocks of lanes that do not hold it are skipped.
+  const Lanes want = Lanes{} + m;
+  for (i = 0; i + kLanes <= n; i += kLanes) {
+    Lanes v;
+    std::memcpy(&v, x + i, sizeof v);
+    const auto hit = v == want;
+    int any = 0;
+    for (int l = 0; l < kLanes; ++l) any |= hit[l];
+    if (any != 0) break;
+  }
+  for (; i < n; ++i) {
+    if (x[i] == m) return i;
+  }
+  return 0;  // m is x[0], a NaN
 }
 
 namespace {
@@ -200,13 +255,13 @@ SEEK_VECTOR_CLONES void softmax(float* x, int64_t n) {
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
     for (int l = 0; l < kLanes; ++l) {
-      x[i + l] = exp_inline(x[i + l] - max);
+      x[i + l] = exp_or_zero(x[i + l] - max);
       acc[l] += x[i + l];
     }
   }
   float sum = 0;
   for (; i < n; ++i) {
-    x[i] = exp_inline(x[i] - max);
+    x[i] = exp_or_zero(x[i] - max);
     sum += x[i];
   }
   for (int l = 0; l < kLanes; ++l) sum += acc[l];

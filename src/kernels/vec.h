@@ -26,6 +26,13 @@ void rmsnorm(float* y, const float* x, const float* w, int64_t n, float eps);
 void softmax(float* x, int64_t n);
 // out = silu(gate) * up; out may alias gate.
 void swiglu(float* out, const float* gate, const float* up, int64_t n);
+// The index of the first largest of x[0..n), n >= 1, as std::max_element picks it (a NaN is
+// never larger; a NaN at 0 is kept), in two vector passes: greedy decoding over a 100K-token
+// vocabulary took 0.38 ms per token with std::max_element's branchy scalar loop.
+int64_t argmax(const float* x, int64_t n);
+// How many x[i] >= floor, and the sum of their w[i] into *mass (the sampler's candidates
+// within a margin of the best logit, and their probability).
+int64_t count_at_least(const float* x, const float* w, int64_t n, float floor, double* mass);
 // e^x with relative error below 2e-7 for x in [-87, 88] (0 below, saturating above).
 float exp(float x);
 

@@ -1,6 +1,9 @@
-// The vector helpers with a blocked loop structure, against plain loops in double precision.
+// The vector helpers with a blocked loop structure, against plain loops in double precision,
+// and argmax against std::max_element.
 #include "kernels/vec.h"
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -73,6 +76,35 @@ TEST(Vec, MatmulNtMatchesPlainLoops) {
         }
         vec::matmul_nt(out.data(), ldo, a.data(), lda, b.data(), ldb, M, J, K);
         expect_near(out, want, K);
+      }
+    }
+  }
+}
+
+// Lengths around the 16-value blocks, the largest value placed before, in and after the
+// first block and in the tail, repeated (the first copy wins), and values std::max_element
+// treats specially: NaN (never larger; one at 0 stays), -inf, and -0 against +0 (equal).
+TEST(Vec, ArgmaxMatchesMaxElement) {
+  for (int64_t n : {1, 2, 15, 16, 17, 31, 33, 100, 1029}) {
+    for (uint32_t seed = 0; seed < 4; ++seed) {
+      std::vector<float> x = random_values(n, 10 + seed);
+      std::vector<std::vector<float>> cases = {x};
+      for (int64_t at : {int64_t{0}, n / 3, n / 2, n - 1}) {
+        std::vector<float> y = x;
+        y[at] = 2.0f;
+        y[n - 1 - at / 2] = 2.0f;  // a second copy, before or after
+        cases.push_back(y);
+        y[at] = NAN;
+        cases.push_back(y);
+      }
+      std::vector<float> zeros(n, -INFINITY);
+      zeros[n / 2] = -0.0f;
+      zeros[n - 1] = 0.0f;
+      cases.push_back(zeros);
+      cases.push_back(std::vector<float>(n, -INFINITY));
+      for (const std::vector<float>& c : cases) {
+        const int64_t want = std::max_element(c.begin(), c.end()) - c.begin();
+        ASSERT_EQ(vec::argmax(c.data(), n), want) << "n " << n << " seed " << seed << " x[want] " << c[want];
       }
     }
   }
