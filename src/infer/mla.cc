@@ -86,8 +86,7 @@ void attend_latents(float* olat, const float* Q, int64_t HT, int64_t T, int64_t 
           continue;
         }
         const float rescale = vec::exp(r.m[i] - m_new);  // 0 when the row was empty
-        float sum = 0;
-        for (int64_t j = 0; j < m; ++j) sum += s[j] = vec::exp(s[j] - m_new);
+        const float sum = vec::exp_sum(s, m, m_new);
         if (rescale != 1.0f) {
           for (int64_t c = 0; c < Rkv; ++c) r.acc[i * Rkv + c] *= rescale;
         }

@@ -248,24 +248,28 @@ SEEK_VECTOR_CLONES void rmsnorm(float* y, const float* x, const float* w, int64_
   for (int64_t j = 0; j < n; ++j) y[j] = x[j] * inv * w[j];
 }
 
-SEEK_VECTOR_CLONES void softmax(float* x, int64_t n) {
-  float max = -INFINITY;
-  for (int64_t i = 0; i < n; ++i) max = std::max(max, x[i]);
+SEEK_VECTOR_CLONES float exp_sum(float* x, int64_t n, float shift) {
   float acc[kLanes] = {};
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
     for (int l = 0; l < kLanes; ++l) {
-      x[i + l] = exp_or_zero(x[i + l] - max);
+      x[i + l] = exp_or_zero(x[i + l] - shift);
       acc[l] += x[i + l];
     }
   }
   float sum = 0;
   for (; i < n; ++i) {
-    x[i] = exp_or_zero(x[i] - max);
+    x[i] = exp_or_zero(x[i] - shift);
     sum += x[i];
   }
   for (int l = 0; l < kLanes; ++l) sum += acc[l];
-  const float inv = 1.0f / sum;
+  return sum;
+}
+
+SEEK_VECTOR_CLONES void softmax(float* x, int64_t n) {
+  float max = -INFINITY;
+  for (int64_t i = 0; i < n; ++i) max = std::max(max, x[i]);
+  const float inv = 1.0f / exp_sum(x, n, max);
   for (int64_t j = 0; j < n; ++j) x[j] *= inv;
 }
 

@@ -24,6 +24,9 @@ void matmul_nt(float* out, int64_t ldo, const float* a, int64_t lda, const float
 void rmsnorm(float* y, const float* x, const float* w, int64_t n, float eps);
 // In place, max-subtracted.
 void softmax(float* x, int64_t n);
+// x[i] = e^(x[i] - shift) in place (0 below -87, as exp), returning their sum: softmax's
+// numerators, and attention's over one chunk of cached positions.
+float exp_sum(float* x, int64_t n, float shift);
 // out = silu(gate) * up; out may alias gate.
 void swiglu(float* out, const float* gate, const float* up, int64_t n);
 // The index of the first largest of x[0..n), n >= 1, as std::max_element picks it (a NaN is
@@ -33,7 +36,8 @@ int64_t argmax(const float* x, int64_t n);
 // How many x[i] >= floor, and the sum of their w[i] into *mass (the sampler's candidates
 // within a margin of the best logit, and their probability).
 int64_t count_at_least(const float* x, const float* w, int64_t n, float floor, double* mass);
-// e^x with relative error below 2e-7 for x in [-87, 88] (0 below, saturating above).
+// e^x with relative error below 4e-6 for x in [-87, 88], 7e-7 for |x| <= 10 (0 below -87,
+// saturating above 88).
 float exp(float x);
 
 }  // namespace seek::vec

@@ -110,5 +110,26 @@ TEST(Vec, ArgmaxMatchesMaxElement) {
   }
 }
 
+// exp_sum against std::exp in double on lengths around its 16 lanes, with -inf (exactly 0,
+// as a masked score must weigh) and values far below the shift.
+TEST(Vec, ExpSumMatchesStdExp) {
+  for (int64_t n : {1, 15, 16, 17, 64, 100}) {
+    std::vector<float> x = random_values(n, 20 + static_cast<uint32_t>(n));
+    for (int64_t i = 0; i < n; i += 3) x[i] = x[i] * 80.0f - 40.0f;  // in [-120, 40]: some below -87
+    x[n / 2] = -INFINITY;  // 1 at n = 1: no other value
+    std::vector<float> got = x;
+    const float sum = vec::exp_sum(got.data(), n, 0.5f);
+    double want_sum = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const float arg = x[i] - 0.5f;  // rounded as exp_sum rounds it
+      const double want = arg < -87 ? 0.0 : std::exp(double{arg});
+      ASSERT_NEAR(got[i], want, 4e-6 * want + 1e-30) << "n " << n << " i " << i << " x " << x[i];
+      want_sum += want;
+    }
+    EXPECT_EQ(got[n / 2], 0.0f);
+    EXPECT_NEAR(sum, want_sum, 4e-6 * want_sum);
+  }
+}
+
 }  // namespace
 }  // namespace seek
