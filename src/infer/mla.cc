@@ -1,6 +1,7 @@
 #include "infer/mla.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -47,9 +48,9 @@ struct Running {
 };
 
 // olat (HT, Rkv) = causal softmax(Q · cache^T) · latents, Q (HT, R) in rows h*T + t (position
-// p0 + t attends to [0, p0 + t]), in one pass over the cache (flash decoding): each thread
-// takes a contiguous range of the n positions, 64 rows at a time, scores them and adds them
-// to its running sums while the rows are in L1/L2; the threads' sums merge at the end. The
+// p0 + t attends to [0, p0 + t]), in one pass over the cache (flash decoding): each slice of
+// the n positions is walked 64 rows at a time, each chunk scored and added to the slice's
+// running sums while its rows are in L1/L2; the slices' sums merge at the end. The
 // cache is read from memory once per step, and a Q8_0 cache's chunk is dequantized once
 // for both products. Queries stay f32: an int8 product would round them as well as the cache
 // (on the tiny fp8 golden model that took the logits' error from 1% to 36%).
@@ -57,46 +58,52 @@ void attend_latents(float* olat, const float* Q, int64_t HT, int64_t T, int64_t 
                     const MlaContext& ctx) {
   const int64_t Rkv = ctx.config.kv_lora_rank, R = Rkv + ctx.config.qk_rope_head_dim;
   constexpr int64_t kChunk = 64;
-  const int parts = ctx.pool.num_threads();
-  std::vector<Running> run(parts, Running(HT, Rkv));
-  ctx.pool.run([&](int part) {
-    Running& r = run[part];
+  // The chunks form up to 4 slices per thread, each with its own running sums; threads take
+  // whole slices as they finish one (a thread can run 35% slower than the other on this host),
+  // and the sums merge in slice order, so the result does not depend on who took which.
+  const int64_t chunks = (n + kChunk - 1) / kChunk, slices = std::min<int64_t>(chunks, 4 * ctx.pool.num_threads());
+  std::vector<Running> run(slices, Running(HT, Rkv));
+  std::atomic<int64_t> next_slice{0};
+  ctx.pool.run([&](int) {
     const bool f32 = seq->cache_type() == CacheType::kF32;
     Buf rows_buf(f32 ? 0 : kChunk * R), S(HT * kChunk);  // an 8-bit cache's chunk, dequantized
-    for (int64_t j0 = n * part / parts, end = n * (part + 1) / parts; j0 < end; j0 += kChunk) {
-      const int64_t m = std::min(kChunk, end - j0);
-      const float* rows = rows_buf.data();
-      if (f32) {
-        rows = seq->rows(ctx.layer) + j0 * R;
-      } else {
-        seq->read_rows(ctx.layer, j0, j0 + m, rows_buf.data());
+    for (int64_t slice; (slice = next_slice.fetch_add(1, std::memory_order_relaxed)) < slices;) {
+      Running& r = run[slice];
+      for (int64_t chunk = chunks * slice / slices; chunk < chunks * (slice + 1) / slices; ++chunk) {
+        const int64_t j0 = chunk * kChunk, m = std::min(kChunk, n - j0);
+        const float* rows = rows_buf.data();
+        if (f32) {
+          rows = seq->rows(ctx.layer) + j0 * R;
+        } else {
+          seq->read_rows(ctx.layer, j0, j0 + m, rows_buf.data());
+        }
+        vec::matmul_nt(S.data(), m, Q, R, rows, R, HT, m, R);  // S (HT, m)
+        for (int64_t i = 0; i < HT; ++i) {
+          float* s = &S[i * m];
+          const int64_t last = p0 + i % T;  // the row's last visible position
+          float top = -INFINITY;
+          for (int64_t j = 0; j < m; ++j) {
+            if (j0 + j > last) s[j] = -INFINITY;
+            top = std::max(top, s[j]);
+          }
+          const float m_new = std::max(r.m[i], top);
+          if (m_new == -INFINITY) {  // nothing visible yet: the row's sums stay empty
+            std::fill(s, s + m, 0.0f);
+            continue;
+          }
+          const float rescale = vec::exp(r.m[i] - m_new);  // 0 when the row was empty
+          const float sum = vec::exp_sum(s, m, m_new);
+          if (rescale != 1.0f) {
+            for (int64_t c = 0; c < Rkv; ++c) r.acc[i * Rkv + c] *= rescale;
+          }
+          r.l[i] = r.l[i] * rescale + sum;
+          r.m[i] = m_new;
+        }
+        vec::add_matmul(r.acc.data(), Rkv, S.data(), m, rows, R, HT, m, Rkv);  // the first Rkv of each row: latents
       }
-      vec::matmul_nt(S.data(), m, Q, R, rows, R, HT, m, R);  // S (HT, m)
-      for (int64_t i = 0; i < HT; ++i) {
-        float* s = &S[i * m];
-        const int64_t last = p0 + i % T;  // the row's last visible position
-        float top = -INFINITY;
-        for (int64_t j = 0; j < m; ++j) {
-          if (j0 + j > last) s[j] = -INFINITY;
-          top = std::max(top, s[j]);
-        }
-        const float m_new = std::max(r.m[i], top);
-        if (m_new == -INFINITY) {  // nothing visible yet: the row's sums stay empty
-          std::fill(s, s + m, 0.0f);
-          continue;
-        }
-        const float rescale = vec::exp(r.m[i] - m_new);  // 0 when the row was empty
-        const float sum = vec::exp_sum(s, m, m_new);
-        if (rescale != 1.0f) {
-          for (int64_t c = 0; c < Rkv; ++c) r.acc[i * Rkv + c] *= rescale;
-        }
-        r.l[i] = r.l[i] * rescale + sum;
-        r.m[i] = m_new;
-      }
-      vec::add_matmul(r.acc.data(), Rkv, S.data(), m, rows, R, HT, m, Rkv);  // the first Rkv of each row: latents
     }
   });
-  // Merge: row i = sum over parts of e^(m_p - top) acc_p / sum of e^(m_p - top) l_p.
+  // Merge: row i = sum over slices of e^(m_s - top) acc_s / sum of e^(m_s - top) l_s.
   ctx.pool.parallel_for(HT, 1, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) {
       float top = -INFINITY;

@@ -78,13 +78,13 @@ TEST_P(EngineTest, F32MatchesReferenceInBothAttentionForms) {
   EXPECT_LE(rel_diff(run(*absorbing, f.tokens, kOneStep), f.ref), 1e-4) << "absorbed prefill";
 }
 
-// 300 positions: absorbed attention walks the cache 64 rows at a time in each thread's half
-// and merges the halves' running softmax sums; prefill in one absorbed step also masks whole
-// chunks of later positions for early queries. Naive prefill runs in one step, and in steps of
+// 600 positions: absorbed attention walks the cache 64 rows at a time, 10 chunks in 8 slices
+// (two of them two chunks long), and merges the slices' running softmax sums; prefill in one
+// absorbed step also masks whole chunks of later positions for early queries. Naive prefill runs in one step, and in steps of
 // 130 tokens whose queries start past cached positions.
 TEST_P(EngineTest, LongContextMatchesReference) {
   const Fixture f = load(GetParam());
-  const int64_t T = 300, V = f.model->config.vocab_size;
+  const int64_t T = 600, V = f.model->config.vocab_size;
   std::vector<int32_t> tokens(T);
   for (int64_t t = 0; t < T; ++t) tokens[t] = static_cast<int32_t>((t * 7919 + 13) % V);
   KvCache cache(f.model->config, AttentionMode::kNaive, T);
