@@ -42,7 +42,7 @@ class Sampler {
   SamplingOptions o_;
   std::mt19937_64 rng_;
   std::vector<int32_t> order_;
-  std::vector<float> probs_;  // (V): unnormalised softmax weights, by token id
+  std::vector<float> probs_;  // (V): softmax weights by token id (normalised over V without top-k)
   std::vector<int32_t> counts_;
 };
 

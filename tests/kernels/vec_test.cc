@@ -110,6 +110,27 @@ TEST(Vec, ArgmaxMatchesMaxElement) {
   }
 }
 
+// count_at_least against a plain loop, on lengths around its 16 lanes, at floors below, among
+// and above the values (ties with the floor count), with -inf and NaN values (never counted).
+TEST(Vec, CountAtLeastMatchesPlainLoop) {
+  for (int64_t n : {1, 15, 16, 17, 100, 1029}) {
+    std::vector<float> x = random_values(n, 30 + static_cast<uint32_t>(n)), w = random_values(n, 40);
+    x[n / 2] = -INFINITY;
+    x[n - 1] = NAN;
+    if (n > 2) x[1] = 0.25f;
+    for (float floor : {-2.0f, -0.5f, 0.0f, 0.25f, 0.9f, 2.0f}) {
+      int64_t want = 0;
+      double want_mass = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        if (x[i] >= floor) ++want, want_mass += w[i];
+      }
+      double mass = -1;
+      EXPECT_EQ(vec::count_at_least(x.data(), w.data(), n, floor, &mass), want) << "n " << n << " floor " << floor;
+      EXPECT_NEAR(mass, want_mass, 1e-5) << "n " << n << " floor " << floor;
+    }
+  }
+}
+
 // exp_sum against std::exp in double on lengths around its 16 lanes, with -inf (exactly 0,
 // as a masked score must weigh) and values far below the shift.
 TEST(Vec, ExpSumMatchesStdExp) {
