@@ -130,20 +130,23 @@ std::vector<Case> cases() {
   return out;
 }
 
-class MatmulTest : public ::testing::TestWithParam<Isa> {};
-
 // Every table the CI machine has must be exercised (it has AVX-512): no silent skip. AMX
-// also needs the kernel's permission, so its absence is a visible skip, not a failure.
-void require(Isa isa) {
-  if (isa == Isa::kAmx && !isa_supported(isa)) GTEST_SKIP() << "AMX is absent or Linux refused the tile state";
-  if (!isa_supported(isa)) GTEST_FAIL() << isa_name(isa) << " is not supported on this CPU";
-}
+// also needs the kernel's permission (and CI machines without AMX exist), so its absence is a
+// visible skip, not a failure. In SetUp: a skip or failure in a helper would only return
+// from the helper, and the test would go on to run the missing kernels.
+class MatmulTest : public ::testing::TestWithParam<Isa> {
+ protected:
+  void SetUp() override {
+    const Isa isa = GetParam();
+    if (isa == Isa::kAmx && !isa_supported(isa)) GTEST_SKIP() << "AMX is absent or Linux refused the tile state";
+    if (!isa_supported(isa)) GTEST_FAIL() << isa_name(isa) << " is not supported on this CPU";
+  }
+};
 
 // Q4_0R is the AVX-512 kernels' own layout (matmul_dtype); the AVX2 ones refuse it (below).
 bool runs(DType t, Isa isa) { return t != DType::kQ4_0R || isa != Isa::kAvx2; }
 
 TEST_P(MatmulTest, MatchesReferenceOnOddShapes) {
-  require(GetParam());
   for (const Case& c : cases()) {
     if (runs(c.dtype, GetParam())) check(c, GetParam());
   }
@@ -153,7 +156,6 @@ TEST_P(MatmulTest, MatchesReferenceOnOddShapes) {
 // remainders, panels of 32 and 48 rows with a partial last one, several 256-value units,
 // and a K that is not a whole number of AMX's 32-value chunks.
 TEST_P(MatmulTest, MatchesReferenceAcrossTiles) {
-  require(GetParam());
   for (int64_t M : {31, 37}) {
     for (DType t : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_0R}) {
       if (runs(t, GetParam())) check({t, M, 70, 1120}, GetParam());
@@ -168,7 +170,6 @@ TEST_P(MatmulTest, MatchesReferenceAcrossTiles) {
 // gives them for the instruction set), decode and prefill token counts, an empty product, and
 // two products on the same activations (which share their prepared copy).
 TEST_P(MatmulTest, GroupEqualsSeparateProducts) {
-  require(GetParam());
   const std::vector<Case> shapes = {{DType::kQ8_0, 1, 33, 96},  {DType::kQ8_0, 1, 161, 96}, {DType::kQ4_0, 3, 7, 160},
                                     {DType::kQ4_K, 1, 70, 768}, {DType::kQ6_K, 9, 33, 256}, {DType::kBF16, 1, 101, 211},
                                     {DType::kF32, 4, 17, 40},   {DType::kQ4_0, 0, 5, 64},   {DType::kQ8_0, 13, 161, 512}};
