@@ -185,7 +185,7 @@ void add_bench(CLI::App& app, RunFn* run) {
   cmd->add_option("MODEL", b->model, "Hugging Face model directory or .gguf file");
   cmd->add_option("--synthetic", b->synthetic, fmt::format("Random weights of a named shape: {}", synthetic_shapes()));
   cmd->add_option("--quant", b->quant, "Weight type: none, f32, bf16, q8_0, q4_0, q4_k, q6_k, q4_k_m");
-  cmd->add_option("--cache-type", b->cache_type, "Latent KV cache rows: f32 or q8_0");
+  cmd->add_option("--cache-type", b->cache_type, "Latent KV cache rows: f32, bf16 or q8_0");
   cmd->add_option("-t,--threads", b->threads, "Threads (default: one per CPU)")->check(CLI::Range(0, 1024));
   cmd->add_option("--prompt", b->prompt, "Prefill tokens")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   cmd->add_option("--gen", b->gen, "Decoded tokens")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));

@@ -89,10 +89,13 @@ void print_kv_cache(const ModelConfig& c, int64_t context) {
                 human_bytes(values * 4.0).c_str(), human_bytes(values * 2.0).c_str(),
                 human_bytes(values * 4.0 * context).c_str(), (long long)context);
   }
-  const int64_t q8 = Sequence::bytes_per_position(c, CacheType::kQ8_0);
-  std::printf("  %-15s %s per token, %s for %lld tokens (seek's --cache-type q8_0)\n", "absorbed q8_0",
-              human_bytes(static_cast<double>(q8)).c_str(), human_bytes(static_cast<double>(q8) * context).c_str(),
-              (long long)context);
+  for (CacheType t : {CacheType::kBF16, CacheType::kQ8_0}) {
+    const int64_t bytes = Sequence::bytes_per_position(c, t);
+    const std::string name(cache_type_name(t));
+    std::printf("  %-15s %s per token, %s for %lld tokens (seek's --cache-type %s)\n", ("absorbed " + name).c_str(),
+                human_bytes(static_cast<double>(bytes)).c_str(), human_bytes(static_cast<double>(bytes) * context).c_str(),
+                (long long)context, name.c_str());
+  }
 }
 
 int run_inspect(const std::string& dir, int64_t context) {

@@ -13,7 +13,7 @@ void add_model_options(CLI::App* cmd, ModelOptions* o) {
   cmd->add_option("--quant", o->quant, "Weight type at load: none (as stored), f32, bf16, q8_0, q4_0, q4_k, q6_k, q4_k_m");
   cmd->add_option("-t,--threads", o->threads, "Threads (default: one per CPU)")->check(CLI::Range(0, 1024));
   cmd->add_option("-c,--ctx", o->ctx, "Context length in tokens")->check(CLI::Range(int64_t{16}, int64_t{1} << 20));
-  cmd->add_option("--cache-type", o->cache_type, "Latent KV cache rows: f32, or q8_0 (3.8x smaller, logits within ~1%)");
+  cmd->add_option("--cache-type", o->cache_type, "Latent KV cache rows: f32; bf16 (2x smaller); or q8_0 (3.8x smaller, logits within ~1%)");
 }
 
 void add_generate_options(CLI::App* cmd, GenerateOptions* o) {

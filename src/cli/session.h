@@ -21,7 +21,7 @@ struct ModelOptions {
   std::string quant = "none"; // weight type at load (none: as stored)
   int threads = 0;
   int64_t ctx = 4096;         // context length of each sequence
-  std::string cache_type = "f32";  // latent cache rows: f32 or q8_0
+  std::string cache_type = "f32";  // latent cache rows: f32, bf16 or q8_0
 };
 
 void add_model_options(CLI::App* cmd, ModelOptions* o);

@@ -8,30 +8,44 @@
 #include "infer/mla.h"
 #include "kernels/matmul.h"
 #include "kernels/vec.h"
-#include "tensor/quant.h"
+#include "tensor/encode.h"
 
 namespace seek {
 
 Result<CacheType> parse_cache_type(std::string_view name) {
   if (name == "f32") return CacheType::kF32;
+  if (name == "bf16") return CacheType::kBF16;
   if (name == "q8_0") return CacheType::kQ8_0;
-  return Status::invalid_argument(fmt::format("unknown cache type '{}' (expected f32 or q8_0)", name));
+  return Status::invalid_argument(fmt::format("unknown cache type '{}' (expected f32, bf16 or q8_0)", name));
 }
 
-std::string_view cache_type_name(CacheType t) { return t == CacheType::kF32 ? "f32" : "q8_0"; }
+std::string_view cache_type_name(CacheType t) {
+  switch (t) {
+    case CacheType::kF32: return "f32";
+    case CacheType::kBF16: return "bf16";
+    case CacheType::kQ8_0: return "q8_0";
+  }
+  return "?";
+}
 
 namespace {
+
+DType stored_dtype(CacheType t) {
+  switch (t) {
+    case CacheType::kF32: return DType::kF32;
+    case CacheType::kBF16: return DType::kBF16;
+    case CacheType::kQ8_0: return DType::kQ8_0;
+  }
+  return DType::kF32;
+}
 
 // Values stored per cache row: Rkv + Dr, rounded up to whole blocks for Q8_0.
 int64_t row_values_of(const ModelConfig& c, CacheType type) {
   const int64_t values = c.kv_lora_rank + c.qk_rope_head_dim, block = dtype_block_elems(DType::kQ8_0);
-  return type == CacheType::kF32 ? values : (values + block - 1) / block * block;
+  return type == CacheType::kQ8_0 ? (values + block - 1) / block * block : values;
 }
 
-int64_t row_bytes_of(const ModelConfig& c, CacheType type) {
-  const int64_t values = row_values_of(c, type);
-  return type == CacheType::kF32 ? values * static_cast<int64_t>(sizeof(float)) : dtype_bytes(DType::kQ8_0, values);
-}
+int64_t row_bytes_of(const ModelConfig& c, CacheType type) { return dtype_bytes(stored_dtype(type), row_values_of(c, type)); }
 
 }  // namespace
 
@@ -53,26 +67,20 @@ void Sequence::reserve(int64_t n) {
 
 void Sequence::write_row(int64_t layer, int64_t pos, const float* row) {
   uint8_t* dst = cache_[layer].data() + pos * row_bytes_;
-  if (type_ == CacheType::kF32) {
-    std::memcpy(dst, row, row_size_ * sizeof(float));
-    return;
-  }
+  if (row_values_ == row_size_) return encode_values(stored_dtype(type_), row, row_size_, dst);
   thread_local std::vector<float> padded;  // the row zero-padded to whole blocks
   padded.assign(row, row + row_size_);
   padded.resize(row_values_, 0.0f);
-  quantize_blocks(DType::kQ8_0, padded.data(), dst, row_values_);
+  encode_values(stored_dtype(type_), padded.data(), row_values_, dst);
 }
 
 void Sequence::read_rows(int64_t layer, int64_t begin, int64_t end, float* out) const {
-  const uint8_t* src = cache_[layer].data() + begin * row_bytes_;
-  if (type_ == CacheType::kF32) {
-    std::memcpy(out, src, (end - begin) * row_bytes_);
-    return;
-  }
+  const Tensor rows{stored_dtype(type_), {end - begin, row_values_}, cache_[layer].data() + begin * row_bytes_, {}};
+  if (row_values_ == row_size_) return dequantize_rows(rows, 0, end - begin, out);
   thread_local std::vector<float> padded;
   padded.resize(row_values_);
   for (int64_t j = 0; j < end - begin; ++j) {
-    dequantize_blocks(DType::kQ8_0, src + j * row_bytes_, padded.data(), row_values_);
+    dequantize_row(rows, j, padded.data());
     std::copy(padded.begin(), padded.begin() + row_size_, out + j * row_size_);
   }
 }

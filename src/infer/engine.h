@@ -31,11 +31,13 @@ struct EngineOptions {
   int64_t absorb_max_tokens = 8;
 };
 
-// How a sequence stores its latent cache rows: f32, or Q8_0 blocks (one f16 scale per 32
-// values: 3.8x smaller, as llama.cpp's --cache-type-k q8_0), rows zero-padded to whole blocks.
-// V3 at 128K positions needs 18 GB of f32 cache and 4.8 GB of Q8_0.
-enum class CacheType { kF32, kQ8_0 };
-Result<CacheType> parse_cache_type(std::string_view name);  // "f32" or "q8_0"
+// How a sequence stores its latent cache rows: f32; bf16 (2x smaller, each value rounded to
+// 8 significant bits, as llama.cpp's default f16 cache rounds to 11); or Q8_0 blocks (one f16
+// scale per 32 values: 3.8x smaller, as llama.cpp's --cache-type-k q8_0), rows zero-padded to
+// whole blocks. V3 at 128K positions needs 18 GB of f32 cache, 9.1 GB of bf16 and 4.8 GB of
+// Q8_0. Attention reads the rounded rows converted to f32, a chunk at a time.
+enum class CacheType { kF32, kBF16, kQ8_0 };
+Result<CacheType> parse_cache_type(std::string_view name);  // "f32", "bf16" or "q8_0"
 std::string_view cache_type_name(CacheType t);
 
 // One sequence's state: the latent KV cache of every layer, one row per position holding
@@ -57,8 +59,8 @@ class Sequence {
   // Forgets positions >= n, keeping a shared prefix (prefix caching across turns).
   void truncate(int64_t n) { tokens_.resize(static_cast<size_t>(std::min(n, num_tokens()))); }
   CacheType cache_type() const { return type_; }
-  // The f32 layout's rows, (capacity, Rkv + Dr) (cache_type() must be kF32); a Q8_0 cache is
-  // read through read_rows.
+  // The f32 layout's rows, (capacity, Rkv + Dr) (cache_type() must be kF32); the rounded
+  // layouts are read through read_rows.
   float* rows(int64_t layer) { return reinterpret_cast<float*>(cache_[layer].data()); }
   // Writes position pos of `layer` from f32 values (row_size()).
   void write_row(int64_t layer, int64_t pos, const float* row);

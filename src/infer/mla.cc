@@ -51,8 +51,8 @@ struct Running {
 // p0 + t attends to [0, p0 + t]), in one pass over the cache (flash decoding): each slice of
 // the n positions is walked 64 rows at a time, each chunk scored and added to the slice's
 // running sums while its rows are in L1/L2; the slices' sums merge at the end. The
-// cache is read from memory once per step, and a Q8_0 cache's chunk is dequantized once
-// for both products. Queries stay f32: an int8 product would round them as well as the cache
+// cache is read from memory once per step, and a bf16 or Q8_0 cache's chunk is converted to
+// f32 once for both products. Queries stay f32: an int8 product would round them as well as the cache
 // (on the tiny fp8 golden model that took the logits' error from 1% to 36%).
 void attend_latents(float* olat, const float* Q, int64_t HT, int64_t T, int64_t p0, int64_t n, Sequence* seq,
                     const MlaContext& ctx) {
@@ -66,7 +66,7 @@ void attend_latents(float* olat, const float* Q, int64_t HT, int64_t T, int64_t 
   std::atomic<int64_t> next_slice{0};
   ctx.pool.run([&](int) {
     const bool f32 = seq->cache_type() == CacheType::kF32;
-    Buf rows_buf(f32 ? 0 : kChunk * R), S(HT * kChunk);  // an 8-bit cache's chunk, dequantized
+    Buf rows_buf(f32 ? 0 : kChunk * R), S(HT * kChunk);  // a rounded cache's chunk, as f32
     for (int64_t slice; (slice = next_slice.fetch_add(1, std::memory_order_relaxed)) < slices;) {
       Running& r = run[slice];
       for (int64_t chunk = chunks * slice / slices; chunk < chunks * (slice + 1) / slices; ++chunk) {
@@ -162,7 +162,7 @@ void attend_naive(float* o, const float* q, int64_t T, Sequence* seq, const Prep
   const int64_t H = c.num_attention_heads, Dn = c.qk_nope_head_dim, Dr = c.qk_rope_head_dim, Dv = c.v_head_dim;
   const int64_t Dq = Dn + Dr, Rkv = c.kv_lora_rank, R = Rkv + Dr, W = Dn + Dv;
   const int64_t p0 = seq->num_tokens(), n = p0 + T;
-  Buf dequantized;  // an 8-bit cache's rows as f32 (n, R)
+  Buf dequantized;  // a rounded cache's rows as f32 (n, R)
   if (seq->cache_type() != CacheType::kF32) {
     dequantized.resize(n * R);
     seq->read_rows(ctx.layer, 0, n, dequantized.data());

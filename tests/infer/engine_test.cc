@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "infer/prepare.h"
+#include "kernels/matmul.h"
 #include "model/model.h"
 #include "model/rope.h"
 #include "test_util.h"
@@ -96,28 +97,39 @@ TEST_P(EngineTest, LongContextMatchesReference) {
   EXPECT_LE(rel_diff(run(*absorbing, tokens, kOneStep), ref), 1e-4) << "absorbed prefill";
   EXPECT_LE(rel_diff(run(*e, tokens, kOneStep), ref), 1e-4) << "naive prefill";
   EXPECT_LE(rel_diff(run(*e, tokens, 130), ref), 1e-4) << "naive prefill in steps";
+  // A rounded cache is read a chunk at a time, each converted to f32 as it is read. Over 600
+  // positions these random-weight models drift 8-48% from the f32 reference (routing
+  // decisions flip), but the forms read the same rows: within 1.2e-4-3.4e-4 of each other.
+  const std::vector<float> naive_bf16 = run(*e, tokens, kOneStep, CacheType::kBF16);
+  EXPECT_LE(rel_diff(run(*absorbing, tokens, kOneStep, CacheType::kBF16), naive_bf16), 1e-3) << "bf16: absorbed prefill";
+  EXPECT_LE(rel_diff(run(*e, tokens, 1, CacheType::kBF16), naive_bf16), 1e-3) << "bf16: absorbed decode";
 }
 
-// An 8-bit latent cache (rows zero-padded to whole Q8_0 blocks: the tiny models' 40- and
-// 272-value rows are not) rounds each cached value by at most half a step of its block's
-// scale. Every attention form reads the same rounded rows with f32 queries, so all three
-// agree; on these random-weight models (peaky attention, the worst case) the logits move by
-// 0.6-3.6% of the largest, where the f32 cache agrees to 1e-4. The trained model's KL
-// divergence is in docs/benchmarks.md.
-TEST_P(EngineTest, Q8CacheStaysCloseInBothAttentionForms) {
-  const Fixture f = load(GetParam());
+// A rounded latent cache: every attention form reads the same rounded rows with f32 queries,
+// so the forms' logits stay far closer to each other than to the f32 reference: ~1e-6 of
+// the largest logit, except where a routing decision is a near tie that the forms' f32
+// rounding orders break differently (bf16 on v2-lite-tiny: from position 2 on, 4.5e-4 against
+// 3.4e-3 from the rounding).
+void expect_rounded_cache_close(const Fixture& f, CacheType cache, double bound) {
   auto e = engine(f, QuantScheme::kF32);
-  const double naive = rel_diff(run(*e, f.tokens, kOneStep, CacheType::kQ8_0), f.ref);
-  const double decode = rel_diff(run(*e, f.tokens, 1, CacheType::kQ8_0), f.ref);
+  const std::vector<float> naive = run(*e, f.tokens, kOneStep, cache);
+  const double err = rel_diff(naive, f.ref);
+  std::printf("%s cache, max |logit error| / max |logit|: %.2e\n", std::string(cache_type_name(cache)).c_str(), err);
+  EXPECT_LE(err, bound);
+  EXPECT_GT(err, 1e-5) << "a rounded cache cannot be as exact as f32: is it in use?";
+  EXPECT_LE(rel_diff(run(*e, f.tokens, 1, cache), naive), 0.25 * err) << "absorbed decode reads the same rounded rows";
   auto absorbing = engine(f, QuantScheme::kF32, /*absorb_max=*/1000);
-  const double absorbed = rel_diff(run(*absorbing, f.tokens, kOneStep, CacheType::kQ8_0), f.ref);
-  std::printf("q8_0 cache, max |logit error| / max |logit|: naive prefill %.2e, absorbed decode %.2e, absorbed prefill %.2e\n",
-              naive, decode, absorbed);
-  EXPECT_LE(naive, 5e-2);
-  EXPECT_NEAR(decode, naive, 1e-3 * naive) << "absorbed and naive attention read the same rounded cache";
-  EXPECT_NEAR(absorbed, naive, 1e-3 * naive);
-  EXPECT_GT(decode, 1e-4) << "the 8-bit cache cannot be as exact as f32: is it in use?";
+  EXPECT_LE(rel_diff(run(*absorbing, f.tokens, kOneStep, cache), naive), 0.25 * err) << "absorbed prefill";
 }
+
+// Q8_0 rows (zero-padded to whole blocks: the tiny models' 40- and 272-value rows are not)
+// round each value by at most half a step of its block's scale: on these random-weight models
+// (peaky attention, the worst case) the logits move by 0.6-3.6% of the largest. The trained
+// model's KL divergence is in docs/benchmarks.md.
+TEST_P(EngineTest, Q8CacheStaysCloseInAllAttentionForms) { expect_rounded_cache_close(load(GetParam()), CacheType::kQ8_0, 5e-2); }
+
+// bf16 rows keep 8 bits of each value where Q8_0 keeps ~7 of each block's largest.
+TEST_P(EngineTest, Bf16CacheStaysCloseInAllAttentionForms) { expect_rounded_cache_close(load(GetParam()), CacheType::kBF16, 2e-2); }
 
 // kv_b_proj (H*(Dn+Dv), Rkv) reassembled from the engine's wk_b_t (H*Rkv, Dn) and
 // wv_b (H*Dv, Rkv).
@@ -231,10 +243,11 @@ TEST_P(EngineTest, QuantizedMatchesReferenceOnRoundedWeights) {
     const int64_t V = f.model->config.vocab_size;
     const std::vector<float> naive_ref = reference_logits(*rounded_model(*f.model, q, false), f.tokens);
     const std::vector<float> absorbed_ref = reference_logits(*rounded_model(*f.model, q, true), f.tokens);
-    // Prefill rounds activations to bf16 (AMX tiles) or to int8 per 32 values; decode always
-    // to int8 per 32 values, as llama.cpp does. In these 64-wide hidden states a block's
-    // largest value sets a coarse step for the other 31, hence decode's looser bound.
-    expect_close(run(*quantized, f.tokens, kOneStep), naive_ref, V, 2e-2, (name + " prefill").c_str());
+    // Prefill rounds activations to bf16 (AMX tiles) or, without AMX, to int8 per 32 values;
+    // decode always to int8 per 32 values, as llama.cpp does. In these 64-wide hidden states a
+    // block's largest value sets a coarse step for the other 31, hence int8's looser bound.
+    const bool int8_prefill = q != QuantScheme::kBF16 && !isa_supported(Isa::kAmx);
+    expect_close(run(*quantized, f.tokens, kOneStep), naive_ref, V, int8_prefill ? 1e-1 : 2e-2, (name + " prefill").c_str());
     expect_close(run(*quantized, f.tokens, 1), absorbed_ref, V, 1e-1, (name + " decode").c_str());
   }
 }
