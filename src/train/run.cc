@@ -162,7 +162,10 @@ Status Run::train(RunSummary* summary) {
                                               "the last checkpoint is kept", s.loss.loss, step, c.train.schedule.lr,
                                               c.train.schedule.warmup_steps));
     }
-    const bool last = step == c.steps || (flags.stop && flags.stop->load());
+    // The stop flag is read once per step: read again after the checkpoint decision, a
+    // Ctrl-C landing in between ended the run without its final evaluation and checkpoint.
+    const bool stop = flags.stop && flags.stop->load();
+    const bool last = step == c.steps || stop;
     std::optional<LossStats> val;
     if (!validation.empty() && (last || (c.eval_every > 0 && step % c.eval_every == 0))) {
       SEEK_ASSIGN_OR_RETURN(val, trainer->evaluate(validation));
@@ -186,7 +189,7 @@ Status Run::train(RunSummary* summary) {
     }
     summary->step = step;
     if (last || (c.checkpoint_every > 0 && step % c.checkpoint_every == 0)) SEEK_RETURN_IF_ERROR(checkpoint(summary));
-    if (flags.stop && flags.stop->load()) {
+    if (stop) {
       summary->stopped = true;
       break;
     }
