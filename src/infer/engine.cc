@@ -45,7 +45,9 @@ int64_t row_values_of(const ModelConfig& c, CacheType type) {
   return type == CacheType::kQ8_0 ? (values + block - 1) / block * block : values;
 }
 
-int64_t row_bytes_of(const ModelConfig& c, CacheType type) { return dtype_bytes(stored_dtype(type), row_values_of(c, type)); }
+int64_t row_bytes_of(const ModelConfig& c, CacheType type) {
+  return dtype_bytes(stored_dtype(type), row_values_of(c, type));
+}
 
 }  // namespace
 

@@ -52,8 +52,8 @@ struct Running {
 // the n positions is walked 64 rows at a time, each chunk scored and added to the slice's
 // running sums while its rows are in L1/L2; the slices' sums merge at the end. The
 // cache is read from memory once per step, and a bf16 or Q8_0 cache's chunk is converted to
-// f32 once for both products. Queries stay f32: an int8 product would round them as well as the cache
-// (on the tiny fp8 golden model that took the logits' error from 1% to 36%).
+// f32 once for both products. Queries stay f32: an int8 product would round them as well as
+// the cache (on the tiny fp8 golden model that took the logits' error from 1% to 36%).
 void attend_latents(float* olat, const float* Q, int64_t HT, int64_t T, int64_t p0, int64_t n, Sequence* seq,
                     const MlaContext& ctx) {
   const int64_t Rkv = ctx.config.kv_lora_rank, R = Rkv + ctx.config.qk_rope_head_dim;

@@ -101,7 +101,8 @@ TEST_P(EngineTest, LongContextMatchesReference) {
   // positions these random-weight models drift 8-48% from the f32 reference (routing
   // decisions flip), but the forms read the same rows: within 1.2e-4-3.4e-4 of each other.
   const std::vector<float> naive_bf16 = run(*e, tokens, kOneStep, CacheType::kBF16);
-  EXPECT_LE(rel_diff(run(*absorbing, tokens, kOneStep, CacheType::kBF16), naive_bf16), 1e-3) << "bf16: absorbed prefill";
+  EXPECT_LE(rel_diff(run(*absorbing, tokens, kOneStep, CacheType::kBF16), naive_bf16), 1e-3)
+      << "bf16: absorbed prefill";
   EXPECT_LE(rel_diff(run(*e, tokens, 1, CacheType::kBF16), naive_bf16), 1e-3) << "bf16: absorbed decode";
 }
 
@@ -126,10 +127,14 @@ void expect_rounded_cache_close(const Fixture& f, CacheType cache, double bound)
 // round each value by at most half a step of its block's scale: on these random-weight models
 // (peaky attention, the worst case) the logits move by 0.6-3.6% of the largest. The trained
 // model's KL divergence is in docs/benchmarks.md.
-TEST_P(EngineTest, Q8CacheStaysCloseInAllAttentionForms) { expect_rounded_cache_close(load(GetParam()), CacheType::kQ8_0, 5e-2); }
+TEST_P(EngineTest, Q8CacheStaysCloseInAllAttentionForms) {
+  expect_rounded_cache_close(load(GetParam()), CacheType::kQ8_0, 5e-2);
+}
 
 // bf16 rows keep 8 bits of each value where Q8_0 keeps ~7 of each block's largest.
-TEST_P(EngineTest, Bf16CacheStaysCloseInAllAttentionForms) { expect_rounded_cache_close(load(GetParam()), CacheType::kBF16, 2e-2); }
+TEST_P(EngineTest, Bf16CacheStaysCloseInAllAttentionForms) {
+  expect_rounded_cache_close(load(GetParam()), CacheType::kBF16, 2e-2);
+}
 
 // kv_b_proj (H*(Dn+Dv), Rkv) reassembled from the engine's wk_b_t (H*Rkv, Dn) and
 // wv_b (H*Dv, Rkv).
