@@ -122,8 +122,7 @@ class LlamaCpp : public ::testing::TestWithParam<Case> {};
 // position, either pick is right: such near-ties are reported, not compared. The same holds
 // where the difference is large because the engines' rounding broke a near tie between two
 // experts (v3-tiny-k Q8_0 without AMX: one position at 0.56 of the largest logit, its
-// neighbours at 0.03). Greedy paths
-// must agree up to the first near-tie on seek's path.
+// neighbours at 0.03). Greedy paths must agree up to the first near-tie on seek's path.
 TEST_P(LlamaCpp, LoadsSeekQuantizeOutputAndAgrees) {
   const Case& c = GetParam();
   const std::string gguf = quantize(c.model, c.type, c.vocab, c.split);
